@@ -1,0 +1,79 @@
+// swift-tools-version: 6.1
+// Loom: machine-learning workflows on a cluster. The module split follows DESIGN.md:
+// pure logic at the bottom (wire, columnar, ML, workflow), I/O above it (store,
+// coordinator, HTTP, worker), and one executable that wires them together.
+import PackageDescription
+
+/// Every target compiles the same way: Swift 6 language mode, which brings complete
+/// strict concurrency checking, plus the upcoming features we want everywhere.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Loom",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "loom", targets: ["loom"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // System libraries (Debian: liblz4-dev, libpq-dev; see scripts/setup).
+        .systemLibrary(
+            name: "CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"])]
+        ),
+        .systemLibrary(
+            name: "CPostgres",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+
+        // Pure logic.
+        .target(
+            name: "LoomWire",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "LoomColumnar", dependencies: ["CLZ4"], swiftSettings: swiftSettings),
+        .target(name: "LoomML", dependencies: ["LoomColumnar"], swiftSettings: swiftSettings),
+        .target(name: "LoomWorkflow", dependencies: ["LoomML"], swiftSettings: swiftSettings),
+
+        // I/O.
+        .target(name: "LoomStore", dependencies: ["CPostgres"], swiftSettings: swiftSettings),
+        .target(
+            name: "LoomCoordinator",
+            dependencies: ["LoomStore", "LoomWire", "LoomWorkflow"],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "LoomHTTP", dependencies: ["LoomCoordinator", "LoomStore"], swiftSettings: swiftSettings),
+        .target(
+            name: "LoomWorker",
+            dependencies: ["LoomWire", "LoomColumnar", "LoomWorkflow"],
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "loom",
+            dependencies: [
+                "LoomColumnar", "LoomStore", "LoomWire", "LoomCoordinator", "LoomHTTP", "LoomWorker",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Tests: one target per module, swift-testing.
+        .testTarget(name: "LoomColumnarTests", dependencies: ["LoomColumnar", "CLZ4"], swiftSettings: swiftSettings),
+        .testTarget(name: "LoomStoreTests", dependencies: ["LoomStore", "CPostgres"], swiftSettings: swiftSettings),
+    ]
+)
