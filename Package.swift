@@ -50,7 +50,12 @@ let package = Package(
         .target(name: "LoomWorkflow", dependencies: ["LoomML"], swiftSettings: swiftSettings),
 
         // I/O.
-        .target(name: "LoomStore", dependencies: ["CPostgres"], swiftSettings: swiftSettings),
+        .target(
+            name: "LoomStore",
+            dependencies: ["CPostgres"],
+            resources: [.copy("Migrations")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "LoomCoordinator",
             dependencies: ["LoomStore", "LoomWire", "LoomWorkflow"],

@@ -74,11 +74,11 @@ struct Doctor: ParsableCommand {
     private func checkPostgres(url: String) -> Int {
         do {
             let connection = try PostgresConnection(url)
-            let rows = try connection.queryText("SELECT current_setting('server_version'), $1::int + $2::int", ["40", "2"])
-            let version = rows.first?[0] ?? "?"
-            let sum = rows.first?[1] ?? "?"
+            let row = try connection.query("SELECT current_setting($1), $2::int + $3::int", ["server_version", Int32(40), Int32(2)])[0]
+            let version = try row.decode(0, as: String.self)
+            let sum = try row.decode(1, as: Int32.self)
             print("postgres: connected to PostgreSQL \(version); SELECT $1 + $2 with (40, 2) returned \(sum)")
-            return sum == "42" ? 0 : 1
+            return sum == 42 ? 0 : 1
         } catch {
             print("postgres: \(error)")
             return 1

@@ -32,16 +32,17 @@ struct LibpqTests {
     func parameterIsNotSQL() throws {
         let connection = try PostgresConnection(try TestDatabase.url)
         let hostile = "x'); DROP TABLE pg_class; --"
-        let rows = try connection.queryText("SELECT $1::text, length($1::text)", [hostile])
-        #expect(rows == [[hostile, String(hostile.count)]])
-        #expect(try connection.queryText("SELECT $1::text IS NULL", [nil]) == [["t"]])
+        let row = try connection.query("SELECT $1::text, length($1::text)", [hostile])[0]
+        #expect(try row.decode(0, as: String.self) == hostile)
+        #expect(try row.decode(1, as: Int32.self) == Int32(hostile.count))
+        #expect(try connection.query("SELECT $1::text IS NULL", [String?.none])[0].decode(0, as: Bool.self))
     }
 
     @Test("a server error carries its SQLSTATE and message")
     func serverError() throws {
         let connection = try PostgresConnection(try TestDatabase.url)
         let error = try #require(throws: PostgresError.self) {
-            try connection.queryText("SELECT 1 / $1::int", ["0"])
+            try connection.query("SELECT 1 / $1::int", [Int32(0)])
         }
         #expect(error.kind == .server)
         #expect(error.sqlState == "22012")
