@@ -20,8 +20,10 @@ final class ConnectionThread: Sendable {
     private let signal = ConditionSignal()
 
     init(name: String) {
-        let thread = Thread { [self] in runLoop() }
-        thread.name = name
+        let thread = Thread { [self] in
+            Thread.current.name = name
+            runLoop()
+        }
         thread.start()
     }
 

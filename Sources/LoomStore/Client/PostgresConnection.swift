@@ -72,7 +72,7 @@ public final class PostgresConnection {
             throw PostgresError(connection: handle, context: "statement failed")
         }
         defer { PQclear(result) }
-        try Self.check(result)
+        try check(result)
     }
 
     private func executePrepared(_ key: PreparedKey, _ bindings: ParameterBindings) throws(PostgresError) -> PostgresResult {
@@ -82,7 +82,7 @@ public final class PostgresConnection {
         }
         guard let result else { throw PostgresError(connection: handle, context: "statement failed") }
         let owned = PostgresResult(result)
-        try Self.check(result)
+        try check(result)
         return owned
     }
 
@@ -94,17 +94,21 @@ public final class PostgresConnection {
         }
         guard let result else { throw PostgresError(connection: handle, context: "prepare failed") }
         defer { PQclear(result) }
-        try Self.check(result)
+        try check(result)
         preparedNames[key] = name
         return name
     }
 
-    private static func check(_ result: OpaquePointer) throws(PostgresError) {
+    private func check(_ result: OpaquePointer) throws(PostgresError) {
         switch PQresultStatus(result) {
         case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
             return
         default:
-            throw PostgresError(result: result)
+            var error = PostgresError(result: result)
+            // A statement that failed because the connection broke is a connection failure,
+            // whatever the result says (often no SQLSTATE at all).
+            if !isHealthy { error.kind = .connection }
+            throw error
         }
     }
 }

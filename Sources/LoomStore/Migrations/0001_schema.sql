@@ -110,7 +110,8 @@ CREATE TABLE jobs (
     created_at            timestamptz NOT NULL DEFAULT now(),
     started_at            timestamptz,    -- first start
     completed_at          timestamptz,
-    CHECK ((status = 'running') = (lease_token IS NOT NULL AND lease_owner IS NOT NULL AND lease_expires_at IS NOT NULL))
+    -- A running job always has a live lease; a finished one keeps its owner and token for the record.
+    CHECK (status <> 'running' OR (lease_token IS NOT NULL AND lease_owner IS NOT NULL AND lease_expires_at IS NOT NULL))
 );
 -- The lease scan: queued jobs that are due, by priority then age.
 CREATE INDEX jobs_ready ON jobs (priority DESC, run_at, id) WHERE status = 'queued';
@@ -172,4 +173,25 @@ CREATE INDEX credit_ledger_user ON credit_ledger (user_id, created_at);
 CREATE FUNCTION loom_backoff(attempt integer, base_ms double precision, cap_ms double precision)
 RETURNS interval LANGUAGE sql VOLATILE AS $$
     SELECT make_interval(secs => random() * least(cap_ms, base_ms * power(2, greatest(attempt, 1) - 1)) / 1000.0)
+$$;
+
+-- Gives back the reservations of jobs that will not run again (failed or cancelled).
+-- Idempotent: a job is refunded at most once (the (job, kind) index), never after it was
+-- charged, and only what it reserved. Returns the credits given back.
+CREATE FUNCTION loom_refund(job_ids uuid[]) RETURNS bigint LANGUAGE sql VOLATILE AS $$
+    WITH refunds AS (
+        INSERT INTO credit_ledger (user_id, job_id, kind, amount)
+        SELECT r.user_id, r.job_id, 'refund', -r.amount
+        FROM credit_ledger r
+        WHERE r.job_id = ANY (job_ids) AND r.kind = 'reserve'
+          AND NOT EXISTS (SELECT 1 FROM credit_ledger c WHERE c.job_id = r.job_id AND c.kind = 'charge')
+        ON CONFLICT (job_id, kind) WHERE job_id IS NOT NULL DO NOTHING
+        RETURNING user_id, amount
+    ), credited AS (
+        UPDATE users u SET credits = u.credits + t.total
+        FROM (SELECT user_id, sum(amount) AS total FROM refunds GROUP BY user_id) t
+        WHERE u.id = t.user_id
+        RETURNING t.total
+    )
+    SELECT coalesce(sum(total), 0)::bigint FROM credited
 $$;
