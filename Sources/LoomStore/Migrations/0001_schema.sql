@@ -119,6 +119,7 @@ CREATE INDEX jobs_pending ON jobs (run_at) WHERE status = 'pending';
 CREATE INDEX jobs_running_owner ON jobs (lease_owner) WHERE status = 'running';
 CREATE INDEX jobs_running_expiry ON jobs (lease_expires_at) WHERE status = 'running';
 CREATE INDEX jobs_user ON jobs (user_id, created_at DESC);
+CREATE INDEX jobs_user_unfinished ON jobs (user_id) WHERE status IN ('pending', 'queued', 'running');
 CREATE INDEX jobs_finished ON jobs (completed_at) WHERE status IN ('completed', 'failed', 'cancelled');
 
 CREATE TABLE job_nodes (

@@ -116,7 +116,8 @@ public enum QueueError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .unknownUser(let id): "unknown user \(id)"
         case .insufficientCredits(let needed, let available):
-            "insufficient credits: the job needs up to \(needed) and the balance is \(available)"
+            "insufficient credits: the job needs up to \(needed), and at most \(available) are available "
+                + "(the balance plus what unfinished jobs have reserved)"
         case .unknownJob(let id): "unknown job \(id)"
         case .invalidArgument(let reason): reason
         }

@@ -9,12 +9,18 @@
 /// final SELECT reads it, which is why those counts appear there.
 enum JobSQL {
     /// Creates a job; queued at once when it is due, pending otherwise. Refused (no row)
-    /// when the user cannot afford the estimate even with nothing else running.
+    /// when the user could not afford the estimate even once every unfinished job gave its
+    /// reservation back. Returns that most-affordable amount and the new job's status.
     /// $1 id, $2 user, $3 kind, $4 snapshot, $5 dataset, $6 priority, $7 max_tries,
     /// $8 timeout s, $9 credit estimate, $10 delay s.
     static let submit = """
         WITH owner AS (
-            SELECT credits FROM users WHERE id = $2
+            SELECT u.credits + coalesce((
+                SELECT sum(j.credit_estimate) FROM jobs j
+                WHERE j.user_id = u.id AND j.status IN ('pending', 'queued', 'running')
+                  AND EXISTS (SELECT 1 FROM credit_ledger r WHERE r.job_id = j.id AND r.kind = 'reserve')
+            )::bigint, 0) AS credits
+            FROM users u WHERE u.id = $2
         ), created AS (
             INSERT INTO jobs (id, user_id, kind, workflow_snapshot_id, dataset_id, priority, max_tries,
                               timeout_seconds, credit_estimate, run_at, status)
