@@ -77,16 +77,16 @@ struct PostgresClientTests {
     @Test("libpq runs on the pool's own threads, never on Swift's cooperative pool")
     func runsOnDedicatedThreads() async throws {
         let pool = PostgresPool(.init(url: try TestDatabase.url, size: 2))
-        let names = try await withThrowingTaskGroup(of: String.self) { group in
+        let placements = try await withThrowingTaskGroup(of: Bool.self) { group in
             for _ in 0..<6 {
                 group.addTask {
-                    try await pool.withConnection { _ in Thread.current.name ?? "" }
+                    try await pool.withConnection { _ in pool.isOnConnectionThread }
                 }
             }
-            return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
         }
-        #expect(!names.isEmpty)
-        #expect(names.allSatisfy { $0.hasPrefix("loom-pg-") })
+        #expect(placements == Array(repeating: true, count: 6))
+        #expect(!pool.isOnConnectionThread)
         await pool.close()
     }
 

@@ -18,6 +18,12 @@ final class ConnectionThread: Sendable {
 
     private let state = Mutex(State())
     private let signal = ConditionSignal()
+    private let threadID = Mutex<pthread_t?>(nil)
+
+    /// True when called on this thread.
+    var isCurrent: Bool {
+        threadID.withLock { $0.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
+    }
 
     init(name: String) {
         let thread = Thread { [self] in
@@ -53,6 +59,7 @@ final class ConnectionThread: Sendable {
     }
 
     private func runLoop() {
+        threadID.withLock { $0 = pthread_self() }
         while true {
             let (batch, stopping) = state.withLock { state in
                 let batch = state.work

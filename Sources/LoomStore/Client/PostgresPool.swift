@@ -130,6 +130,11 @@ public final class PostgresPool: Sendable {
         return configuration.url + separator + setting
     }
 
+    /// True when called on one of the pool's connection threads.
+    var isOnConnectionThread: Bool {
+        slots.contains { $0.thread.isCurrent }
+    }
+
     private func acquire() async throws -> Int {
         enum Outcome { case slot(Int), wait(UInt64), closed }
         let outcome: Outcome = state.withLock { state in
