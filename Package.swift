@@ -77,6 +77,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Benchmarks: programs that print numbers (scripts/bench NAME).
+        .executableTarget(name: "loom-bench-store", dependencies: ["LoomStore"], path: "Sources/loom-bench-store", swiftSettings: swiftSettings),
+
         // Tests: one target per module, swift-testing.
         .testTarget(name: "LoomColumnarTests", dependencies: ["LoomColumnar", "CLZ4"], swiftSettings: swiftSettings),
         .testTarget(name: "LoomStoreTests", dependencies: ["LoomStore", "CPostgres"], swiftSettings: swiftSettings),

@@ -31,6 +31,8 @@ public final class PostgresConnection {
             throw error
         }
         self.handle = handle
+        // Server notices ("relation already exists, skipping") are not errors; keep them off stderr.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
     }
 
     deinit {

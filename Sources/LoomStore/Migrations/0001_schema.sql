@@ -116,7 +116,6 @@ CREATE TABLE jobs (
 -- The lease scan: queued jobs that are due, by priority then age.
 CREATE INDEX jobs_ready ON jobs (priority DESC, run_at, id) WHERE status = 'queued';
 CREATE INDEX jobs_pending ON jobs (run_at) WHERE status = 'pending';
-CREATE INDEX jobs_running_owner ON jobs (lease_owner) WHERE status = 'running';
 CREATE INDEX jobs_running_expiry ON jobs (lease_expires_at) WHERE status = 'running';
 CREATE INDEX jobs_user ON jobs (user_id, created_at DESC);
 CREATE INDEX jobs_user_unfinished ON jobs (user_id) WHERE status IN ('pending', 'queued', 'running');

@@ -17,8 +17,7 @@ enum JobSQL {
         WITH owner AS (
             SELECT u.credits + coalesce((
                 SELECT sum(j.credit_estimate) FROM jobs j
-                WHERE j.user_id = u.id AND j.status IN ('pending', 'queued', 'running')
-                  AND EXISTS (SELECT 1 FROM credit_ledger r WHERE r.job_id = j.id AND r.kind = 'reserve')
+                WHERE j.user_id = u.id AND j.status IN ('pending', 'queued', 'running') AND j.attempt > 0
             )::bigint, 0) AS credits
             FROM users u WHERE u.id = $2
         ), created AS (
@@ -52,9 +51,9 @@ enum JobSQL {
     static let lease = """
         WITH candidates AS (
             SELECT j.id, j.user_id,
-                   CASE WHEN j.credit_estimate = 0
-                          OR EXISTS (SELECT 1 FROM credit_ledger l WHERE l.job_id = j.id AND l.kind = 'reserve')
-                        THEN 0 ELSE j.credit_estimate END AS need
+                   -- Only a first lease reserves: every lease bumps attempt, so attempt 0 means
+                   -- never leased, and a job leased before holds its reservation still.
+                   CASE WHEN j.attempt = 0 THEN j.credit_estimate ELSE 0 END AS need
             FROM jobs j
             WHERE j.status = 'queued' AND j.run_at <= now()
             ORDER BY j.priority DESC, j.run_at, j.id
@@ -136,7 +135,9 @@ enum JobSQL {
                 credit_cost = least(greatest(i.cost, 0), coalesce(r.reserved, 0)),
                 event_seq = j.event_seq + 1
             FROM input i LEFT JOIN reservations r ON r.job_id = i.id
-            WHERE j.id = i.id AND j.lease_token = i.token AND j.status = 'running'
+            -- = ANY on the array gives the planner the primary key to probe; a join on the
+            -- unnest alone can make it scan every running job.
+            WHERE j.id = ANY ($1::uuid[]) AND j.id = i.id AND j.lease_token = i.token AND j.status = 'running'
             RETURNING j.id, j.user_id, j.credit_cost, coalesce(r.reserved, 0) AS reserved, j.event_seq
         ), charged AS (
             INSERT INTO credit_ledger (user_id, job_id, kind, amount)
@@ -343,7 +344,7 @@ enum JobSQL {
         ), bumped AS (
             UPDATE jobs j SET event_seq = j.event_seq + c.n
             FROM counts c
-            WHERE j.id = c.job_id AND j.lease_token = c.token AND j.status = 'running'
+            WHERE j.id = ANY ($1::uuid[]) AND j.id = c.job_id AND j.lease_token = c.token AND j.status = 'running'
             RETURNING j.id, j.lease_token, j.event_seq AS last, c.n
         )
         INSERT INTO job_events (job_id, seq, type, payload)
