@@ -53,6 +53,7 @@ let package = Package(
         .target(
             name: "LoomStore",
             dependencies: ["CPostgres"],
+            exclude: ["README.md"],
             resources: [.copy("Migrations")],
             swiftSettings: swiftSettings
         ),

@@ -1,17 +1,17 @@
 import ArgumentParser
 
 @main
-struct Loom: ParsableCommand {
+struct Loom: AsyncParsableCommand {
     static let version = "0.1.0"
 
     static let configuration = CommandConfiguration(
         commandName: "loom",
         abstract: "Run machine-learning workflows on a cluster.",
         discussion: """
-            Built so far: the system libraries (LZ4, libpq) and `loom doctor`, which checks them.
-            The coordinator, workers and the API arrive with their issues.
+            Built so far: `loom doctor` (checks LZ4 and PostgreSQL) and `loom migrate` (applies the \
+            schema). The coordinator, workers and the API arrive with their issues.
             """,
         version: version,
-        subcommands: [Doctor.self]
+        subcommands: [Doctor.self, Migrate.self]
     )
 }
