@@ -110,6 +110,33 @@ struct PostgresClientTests {
         await pool.close()
     }
 
+    @Test("close() and dropping a pool both end its server connections")
+    func poolReleasesConnections() async throws {
+        let url = try TestDatabase.url
+        let admin = try PostgresConnection(url)
+        func sessions(_ name: String) throws -> Int {
+            try admin.query("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", [name])[0].decode(0, as: Int.self)
+        }
+        func waitForNoSessions(_ name: String) async throws -> Int {
+            for _ in 0..<200 where try sessions(name) > 0 { try await Task.sleep(for: .milliseconds(10)) }
+            return try sessions(name)
+        }
+        let closedName = "loom-close-\(UUID().uuidString.prefix(8))"
+        let closed = PostgresPool(.init(url: url, size: 2, applicationName: closedName))
+        try await closed.withConnection { _ in }
+        #expect(try sessions(closedName) == 1)
+        await closed.close()
+        #expect(try await waitForNoSessions(closedName) == 0)
+        await #expect(throws: PostgresError.self) { try await closed.withConnection { _ in } }
+
+        let droppedName = "loom-drop-\(UUID().uuidString.prefix(8))"
+        var dropped: PostgresPool? = PostgresPool(.init(url: url, size: 2, applicationName: droppedName))
+        try await dropped?.withConnection { _ in }
+        #expect(try sessions(droppedName) == 1)
+        dropped = nil
+        #expect(try await waitForNoSessions(droppedName) == 0)
+    }
+
     @Test("a transaction that hits a serialization failure runs again and commits once")
     func serializationFailureRetried() async throws {
         let pool = PostgresPool(.init(url: try TestDatabase.makeEmpty(), size: 1))

@@ -36,20 +36,25 @@ final class ConnectionThread: Sendable {
     /// Runs `body` on this thread and returns its result to the suspended caller.
     func run<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
-            submit {
+            let accepted = submit {
                 continuation.resume(with: Swift.Result { try body() })
+            }
+            if !accepted {
+                continuation.resume(throwing: PostgresError(kind: .usage, message: "the connection's thread has stopped"))
             }
         }
     }
 
-    func submit(_ work: @escaping @Sendable () -> Void) {
+    /// Queues `work`; false (and `work` dropped) once the thread is stopping.
+    @discardableResult
+    func submit(_ work: @escaping @Sendable () -> Void) -> Bool {
         let accepted = state.withLock { state in
             guard !state.stopping else { return false }
             state.work.append(work)
             return true
         }
-        precondition(accepted, "work submitted to a stopped ConnectionThread")
-        signal.wake()
+        if accepted { signal.wake() }
+        return accepted
     }
 
     /// Lets the thread finish the work it has, then end.

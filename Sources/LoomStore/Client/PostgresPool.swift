@@ -52,6 +52,14 @@ public final class PostgresPool: Sendable {
         state = Mutex(State(free: Array((0..<configuration.size).reversed())))
     }
 
+    /// A pool dropped without `close()` still ends its threads and connections.
+    deinit {
+        for slot in slots {
+            slot.thread.submit { slot.disconnect() }
+            slot.thread.stop()
+        }
+    }
+
     /// Runs `body` with a connection of the pool, on that connection's thread.
     public func withConnection<Result: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) throws -> Result
@@ -118,7 +126,6 @@ public final class PostgresPool: Sendable {
         }
         for slot in slots {
             _ = try? await slot.thread.run { slot.disconnect() }
-            slot.thread.stop()
         }
     }
 
