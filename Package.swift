@@ -72,8 +72,26 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Benchmarks (scripts/bench NAME) and fuzz targets (scripts/fuzz).
+        .executableTarget(name: "loom-bench-wire", dependencies: ["LoomWire", "LoomColumnar", .product(name: "NIOCore", package: "swift-nio")], path: "Sources/loom-bench-wire", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "loom-fuzz-wire",
+            dependencies: ["LoomWire", "LoomColumnar", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Sources/loom-fuzz-wire",
+            swiftSettings: swiftSettings
+        ),
+
         // Tests: one target per module, swift-testing.
         .testTarget(name: "LoomColumnarTests", dependencies: ["LoomColumnar", "CLZ4"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LoomWireTests",
+            dependencies: [
+                "LoomWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "LoomStoreTests", dependencies: ["LoomStore", "CPostgres"], swiftSettings: swiftSettings),
     ]
 )
