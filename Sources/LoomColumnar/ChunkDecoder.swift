@@ -138,8 +138,11 @@ struct ChunkParser {
             guard scale <= ChunkFormat.maximumDecimalScale else { throw .invalidDecimalScale(column: name, scale) }
             let minimum = try reader.read(Int64.self)
             let factor = DecimalPlan.powersOfTen[scale]
-            values = .float64(
-                try readPacked(Double.self, count: count, maximumWidth: 64, column: name) { Double(minimum &+ Int64(bitPattern: $0)) / factor })
+            var doubles = try readPacked(Double.self, count: count, maximumWidth: 64, column: name) {
+                Double(minimum &+ Int64(bitPattern: $0)) / factor
+            }
+            try readDecimalExceptions(into: &doubles, column: name)
+            values = .float64(doubles)
         case (.int64, .plain):
             values = .int64(try readArray(Int64.self, count: count, column: name))
         case (.int64, .frameOfReference):
@@ -251,6 +254,27 @@ struct ChunkParser {
                 for index in 0..<count { (buffer.baseAddress.unsafelyUnwrapped + index).initialize(to: transform(0)) }
             }
             initialized = count
+        }
+    }
+
+    /// The exception list of a decimal column: a count, then rows (u32, increasing) and
+    /// the values' bits (u64) that replace the decoded values at those rows.
+    private mutating func readDecimalExceptions(into values: inout [Double], column: String) throws(ChunkError) {
+        let count = Int(try reader.read(UInt32.self))
+        guard count > 0 else { return }
+        guard count <= values.count else {
+            throw .invalidBuffer(column: column, reason: "\(count) exceptions for \(values.count) rows")
+        }
+        let raw = try readBuffer(expected: count * 12, column: column)
+        guard let base = raw.baseAddress else { return }
+        var previous = -1
+        for index in 0..<count {
+            let row = Int(base.loadLE32(index * 4))
+            guard row > previous, row < values.count else {
+                throw .invalidBuffer(column: column, reason: "exception rows must increase and stay below \(values.count)")
+            }
+            values[row] = Double(bitPattern: base.loadLE64(count * 4 + index * 8))
+            previous = row
         }
     }
 

@@ -103,8 +103,20 @@ final class ChunkWriter {
             let factor = DecimalPlan.powersOfTen[plan.scale]
             let minimum = plan.minimum
             try writePacked(count: values.count, width: plan.width, column: column) { row in
-                guard isValid(validity, row) else { return 0 }
-                return UInt64(bitPattern: Int64((values[row] * factor).rounded()) &- minimum)
+                let value = values[row]
+                guard isValid(validity, row), !DecimalPlan.isException(value) else { return 0 }
+                return UInt64(bitPattern: Int64((value * factor).rounded()) &- minimum)
+            }
+            // Values no decimal can hold (NaN, ±infinity, -0.0), patched in by row.
+            output.append(UInt32(plan.exceptions.count))
+            if !plan.exceptions.isEmpty {
+                let count = plan.exceptions.count
+                let stage = staging.scratch(count * 12)
+                for (index, row) in plan.exceptions.enumerated() {
+                    stage.storeBytes(of: row.littleEndian, toByteOffset: index * 4, as: UInt32.self)
+                    stage.storeBytes(of: values[Int(row)].bitPattern.littleEndian, toByteOffset: count * 4 + index * 8, as: UInt64.self)
+                }
+                try writeBuffer(UnsafeRawPointer(stage), count: count * 12, shuffleWidth: 0, column: column)
             }
         } else {
             output.append(ColumnEncoding.plain.rawValue)
@@ -311,17 +323,33 @@ struct DecimalPlan {
     let scale: Int
     let minimum: Int64
     let width: Int
+    /// Rows holding NaN, ±infinity or -0.0, stored apart as exceptions.
+    let exceptions: [UInt32]
+
+    /// At most one row in this many may be an exception.
+    static let exceptionRatio = 16
+
+    @inline(__always)
+    static func isException(_ value: Double) -> Bool {
+        !value.isFinite || (value == 0 && value.sign == .minus)
+    }
 
     /// nil when some value is not m/10^k for any k ≤ 15 and |m| ≤ 2^50, bit for bit
-    /// (NaN, infinities, -0.0 and most computed values are not).
+    /// (most computed values are not), or when too many are exceptions.
     init?(_ values: UnsafeBufferPointer<Double>, validity: UnsafePointer<UInt8>?) {
         var scale = 0
         var factor = 1.0
         var minimum = Int64.max
         var maximum = Int64.min
+        var exceptions = [UInt32]()
         let limit = Double(Self.mantissaLimit)
         for row in 0..<values.count where isValid(validity, row) {
             let value = values[row]
+            if Self.isException(value) {
+                guard exceptions.count < values.count / Self.exceptionRatio else { return nil }
+                exceptions.append(UInt32(row))
+                continue
+            }
             while true {
                 let scaled = (value * factor).rounded()
                 if abs(scaled) <= limit {
@@ -347,5 +375,6 @@ struct DecimalPlan {
         self.scale = scale
         self.minimum = minimum
         self.width = BitPacking.width(forMaximum: UInt64(bitPattern: maximum &- minimum))
+        self.exceptions = exceptions
     }
 }

@@ -70,6 +70,21 @@ struct ChunkCodecTests {
         #expect(try ChunkDecoder().decode(chunk) == table)
     }
 
+    @Test("NaN, infinities and -0.0 among decimals are kept as exceptions, not a reason for plain")
+    func decimalExceptions() throws {
+        let rows = 4_096
+        var values = (0..<rows).map { Double($0 % 1_000) / 100 }
+        values[3] = -0.0
+        values[100] = .nan
+        values[2_000] = -.infinity
+        let table = try Table(columns: [.float64("x", values)])
+        let chunk = try ChunkEncoder().encode(table)
+        #expect(chunk.count < rows * 2, "packed decimals, not 8 bytes a value")
+        let decoded = try ChunkDecoder().decode(chunk)
+        #expect(decoded == table)
+        #expect(decoded["x"]?.doubles?[3].sign == .minus)
+    }
+
     @Test("a large dictionary is cut down to the entries a chunk uses")
     func dictionaryCompaction() throws {
         let values = (0..<1_000).map { "value-\($0)" }

@@ -46,9 +46,10 @@ struct ChunkVectorTests {
         },
         Vector(
             name: "compressed",
-            description: "1000 rows: big int64 i·10^15 (plain, shuffled, LZ4), label string plain \"row-<i mod 10>\" (LZ4), code string dictionary of 3 entries"
+            description: "1000 rows: big int64 i·10^15 (plain, shuffled, LZ4), label string plain \"row-<i mod 10>\" (LZ4), code string dictionary of 3 entries, temp float64 decimal i/4 (scale 2) with NaN at every 100th row (10 exceptions)"
         ) {
             try Table(columns: [
+                .float64("temp", (0..<1_000).map { $0 % 100 == 0 ? Double.nan : Double($0) / 4 }),
                 .int64("big", (0..<1_000).map { Int64($0) * 1_000_000_000_000_000 }),
                 .string("label", (0..<1_000).map { "row-\($0 % 10)" }),
                 .string("code", StringArray.dictionaryEncoded((0..<1_000).map { ["red", "green", "blue"][$0 % 3] })),
