@@ -158,6 +158,27 @@ struct HandshakeTests {
         }
     }
 
+    @Test("a draining coordinator refuses a worker with Reject instead of a Welcome")
+    func refuse() throws {
+        var worker = worker()
+        var coordinator = coordinator()
+        let hello = try #require(sent(worker.event(.start(now: start))))
+        let challenge = try #require(sent(coordinator.event(.received(hello))))
+        let authenticate = try #require(sent(worker.event(.received(challenge))))
+        guard case .establish = coordinator.event(.received(authenticate)) else {
+            Issue.record("expected establish")
+            return
+        }
+        guard case .close(.rejected(.draining, _), .reject(let reject)?) = coordinator.event(.refuse(.draining, "shutting down")) else {
+            Issue.record("expected a Reject")
+            return
+        }
+        guard case .fail(.rejected(.draining, "shutting down"), nil) = worker.event(.received(.reject(reject))) else {
+            Issue.record("the worker should fail with the reason")
+            return
+        }
+    }
+
     @Test("messages out of order and invalid hellos are refused")
     func unexpected() throws {
         var coordinator = coordinator()

@@ -32,6 +32,9 @@ public struct CoordinatorHandshake: Sendable {
     public enum Event: Sendable {
         case received(WireMessage)
         case tick(now: ContinuousClock.Instant)
+        /// The owner refuses the worker (draining, duplicate instance): at any point of the
+        /// handshake, or on `.establish` instead of sending the Welcome.
+        case refuse(Reject.Reason, String)
     }
 
     public enum Action: Sendable, Hashable {
@@ -121,7 +124,11 @@ public struct CoordinatorHandshake: Sendable {
             guard now >= deadline else { return .wait }
             return reject(.timeout, "handshake not finished in \(configuration.timeout)")
 
-        case (.established, .tick), (.closed, .tick), (.closed, .received):
+        case (.awaitingHello, .refuse(let reason, let message)), (.awaitingProof, .refuse(let reason, let message)),
+            (.established, .refuse(let reason, let message)):
+            return reject(reason, message)
+
+        case (.established, .tick), (.closed, .tick), (.closed, .received), (.closed, .refuse):
             return .wait
         case (.established, .received):
             preconditionFailure("CoordinatorHandshake fed a message after the session was established")
