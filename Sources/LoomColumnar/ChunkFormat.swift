@@ -139,3 +139,8 @@ public enum ChunkError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+
+// Fixed-width chunk data is copied straight between chunk bytes and arrays.
+#if _endian(big)
+#error("LoomColumnar assumes a little-endian host: chunk data is little-endian and copied as is")
+#endif
