@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Whole tables cut into chunks of `rowsPerChunk` rows, encoded or decoded on all cores.
 extension ChunkEncoder {
@@ -26,8 +27,9 @@ extension ChunkDecoder {
     }
 }
 
-/// Runs `body` for 0..<count on `concurrency` threads (each takes every concurrency-th
-/// index) and returns the results in index order, or the first error by index.
+/// Runs `body` for 0..<count on `concurrency` threads and returns the results in index
+/// order, or the first error by index. Threads take the next index as they finish one,
+/// so a thread slowed by other work on its core takes fewer.
 func parallelMap<T: Sendable>(
     count: Int, concurrency: Int, _ body: @Sendable (Int) throws(ChunkError) -> T
 ) throws(ChunkError) -> [T] {
@@ -40,8 +42,11 @@ func parallelMap<T: Sendable>(
     // Each index is written by exactly one thread, and read only after all have finished.
     nonisolated(unsafe) let shared = slots
     let workers = max(1, min(concurrency, count))
-    DispatchQueue.concurrentPerform(iterations: workers) { worker in
-        for index in stride(from: worker, to: count, by: workers) {
+    let next = Atomic<Int>(0)
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        while true {
+            let index = next.add(1, ordering: .relaxed).oldValue
+            guard index < count else { return }
             shared[index] = Result { () throws(ChunkError) in try body(index) }
         }
     }
