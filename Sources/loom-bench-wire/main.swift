@@ -90,7 +90,7 @@ func format(_ value: Double, _ decimals: Int = 0) -> String {
 }
 
 let rows = 1_000_000
-let runs = 7
+let runs = 15
 let (table, rawBytes) = try makeTable(rows: rows)
 let rawMB = Double(rawBytes) / 1e6
 let encoder = ChunkEncoder()
