@@ -78,11 +78,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // Benchmarks: programs that print numbers (scripts/bench NAME).
+        // Benchmarks (scripts/bench NAME) and fuzz targets (scripts/fuzz).
         .executableTarget(name: "loom-bench-store", dependencies: ["LoomStore"], path: "Sources/loom-bench-store", swiftSettings: swiftSettings),
+        .executableTarget(name: "loom-bench-wire", dependencies: ["LoomWire", "LoomColumnar", .product(name: "NIOCore", package: "swift-nio")], path: "Sources/loom-bench-wire", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "loom-fuzz-wire",
+            dependencies: ["LoomWire", "LoomColumnar", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Sources/loom-fuzz-wire",
+            swiftSettings: swiftSettings
+        ),
 
         // Tests: one target per module, swift-testing.
         .testTarget(name: "LoomColumnarTests", dependencies: ["LoomColumnar", "CLZ4"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LoomWireTests",
+            dependencies: [
+                "LoomWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "LoomStoreTests", dependencies: ["LoomStore", "CPostgres"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,0 +1,64 @@
+import LoomWire
+import NIOCore
+import NIOEmbedded
+import Testing
+
+@Suite("NIO channel handlers")
+struct ChannelHandlerTests {
+    func makeChannel(maxFrameSize: Int = 1_024, handshakeMaxFrameSize: Int = 1_024) throws -> EmbeddedChannel {
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(
+            ByteToMessageHandler(WireMessageDecoder(maxFrameSize: maxFrameSize, handshakeMaxFrameSize: handshakeMaxFrameSize)))
+        try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(WireMessageEncoder(maxFrameSize: maxFrameSize)))
+        try channel.pipeline.syncOperations.addHandler(WireErrorHandler())
+        return channel
+    }
+
+    @Test("bytes in become messages; messages out become frames")
+    func roundTrip() throws {
+        let channel = try makeChannel()
+        var generator = MessageGenerator(seed: 5)
+        let messages = (0..<20).map { _ in generator.message(.heartbeat) }
+        let bytes = Array(try encodeFrames(messages).readableBytesView)
+        for byte in bytes { try channel.writeInbound(ByteBuffer(bytes: [byte])) }
+        for message in messages { #expect(try channel.readInbound(as: WireMessage.self) == message) }
+        #expect(try channel.readInbound(as: WireMessage.self) == nil)
+
+        try channel.writeOutbound(messages[0])
+        let frame = try #require(try channel.readOutbound(as: ByteBuffer.self))
+        #expect(frame == (try FrameEncoder().encode(messages[0])))
+        _ = try channel.finish()
+    }
+
+    @Test("an oversized frame gets an Error frame back and closes the connection")
+    func oversized() throws {
+        let channel = try makeChannel()
+        var header = ByteBuffer()
+        header.writeInteger(UInt32(100_000_000))
+        #expect(throws: WireError.self) { try channel.writeInbound(header) }
+        let reply = try #require(try channel.readOutbound(as: ByteBuffer.self))
+        var decoder = FrameDecoder()
+        var replyBuffer = reply
+        guard case .error(let error)? = try decoder.next(&replyBuffer) else {
+            Issue.record("expected an Error frame")
+            return
+        }
+        #expect(error.code == .frameTooLarge)
+        #expect(!channel.isActive)
+    }
+
+    @Test("frames larger than the handshake limit are refused until the Welcome has passed")
+    func handshakeLimit() throws {
+        let channel = try makeChannel(maxFrameSize: 4_096, handshakeMaxFrameSize: 256)
+        let welcome = WireMessage.welcome(
+            Welcome(sessionID: .random(), heartbeatIntervalMilliseconds: 2_000, maxFrameSize: 4_096, chunkWindow: 8, coordinatorProof: .zero))
+        let big = WireMessage.goodbye(Goodbye(reason: String(repeating: "x", count: 1_000)))
+        try channel.writeInbound(try FrameEncoder().encode(welcome))
+        try channel.writeInbound(try FrameEncoder().encode(big))
+        #expect(try channel.readInbound(as: WireMessage.self) == welcome)
+        #expect(try channel.readInbound(as: WireMessage.self) == big)
+
+        let fresh = try makeChannel(maxFrameSize: 4_096, handshakeMaxFrameSize: 256)
+        #expect(throws: WireError.self) { try fresh.writeInbound(try FrameEncoder().encode(big)) }
+    }
+}
