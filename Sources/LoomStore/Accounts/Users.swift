@@ -8,7 +8,7 @@ public struct User: Sendable, Equatable {
 }
 
 public struct LedgerEntry: Sendable, Equatable {
-    public enum Kind: String, Sendable, Codable {
+    public enum Kind: String, Sendable, Codable, PostgresTextEnum {
         case reserve, charge, refund, grant
     }
 
@@ -96,7 +96,7 @@ public struct Users: Sendable {
             try connection.query(SQL.ledger, [user]).map { row throws(PostgresError) in
                 LedgerEntry(
                     jobID: try row.decode(0),
-                    kind: LedgerEntry.Kind(rawValue: try row.decode(1)) ?? .grant,
+                    kind: try row.decode(1),
                     amount: try row.decode(2),
                     note: try row.decode(3),
                     createdAt: try row.decode(4)

@@ -291,3 +291,15 @@ extension Array: PostgresDecodable where Element: PostgresArrayElement {
 extension Optional: PostgresArrayElement where Wrapped: PostgresArrayElement {
     public static var postgresArrayType: PostgresType { Wrapped.postgresArrayType }
 }
+
+/// A Swift enum stored as one of a text column's allowed values (a CHECK ... IN (...)).
+/// Decoding an unknown value is an error, never a silent default.
+public protocol PostgresTextEnum: RawRepresentable, PostgresDecodable where RawValue == String {}
+
+extension PostgresTextEnum {
+    public static func decode(_ bytes: UnsafeRawBufferPointer?, type: PostgresType) throws(PostgresError) -> Self {
+        let text = try String.decode(bytes, type: type)
+        guard let value = Self(rawValue: text) else { throw decodingError(type, as: Self.self, "unknown value '\(text)'") }
+        return value
+    }
+}

@@ -1,6 +1,6 @@
 import Foundation
 
-public enum JobStatus: String, Sendable, Codable, CaseIterable {
+public enum JobStatus: String, Sendable, Codable, CaseIterable, PostgresTextEnum {
     case pending, queued, running, completed, failed, cancelled
 
     public var isFinished: Bool {
@@ -11,11 +11,11 @@ public enum JobStatus: String, Sendable, Codable, CaseIterable {
     }
 }
 
-public enum JobKind: String, Sendable, Codable, CaseIterable {
+public enum JobKind: String, Sendable, Codable, CaseIterable, PostgresTextEnum {
     case ingestion, workflow
 }
 
-public enum NodeStatus: String, Sendable, Codable, CaseIterable {
+public enum NodeStatus: String, Sendable, Codable, CaseIterable, PostgresTextEnum {
     case pending, running, completed, failed, skipped
 }
 

@@ -76,7 +76,7 @@ public struct JobQueue: Sendable {
                 JobLease(
                     jobID: try row.decode(0),
                     userID: try row.decode(1),
-                    kind: JobKind(rawValue: try row.decode(2)) ?? .workflow,
+                    kind: try row.decode(2),
                     snapshotID: try row.decode(3),
                     datasetID: try row.decode(4),
                     token: try row.decode(5),
@@ -163,10 +163,12 @@ public struct JobQueue: Sendable {
         return try await pool.withConnection { connection in
             let outcome = try connection.query(JobSQL.fail, [jobID, token, message, retryable, base, cap])
                 .first { row throws(PostgresError) -> FailOutcome in
-                    switch try row.decode(0, as: String.self) {
-                    case "queued": .retrying(attempt: try row.decode(2), retryAt: try row.decode(1))
-                    case "cancelled": .cancelled
-                    default: .failed
+                    switch try row.decode(0, as: JobStatus.self) {
+                    case .queued: .retrying(attempt: try row.decode(2), retryAt: try row.decode(1))
+                    case .cancelled: .cancelled
+                    case .failed: .failed
+                    case .pending, .running, .completed:
+                        throw PostgresError(kind: .decoding, message: "a failed attempt cannot leave job \(jobID) in this state")
                     }
                 }
             return outcome ?? .leaseLost
@@ -187,10 +189,10 @@ public struct JobQueue: Sendable {
     public func cancel(jobID: UUID, user: UUID? = nil) async throws -> CancelOutcome {
         let previous = try await pool.withConnection { connection in
             try connection.query(JobSQL.cancel, [jobID, user]).first { row throws(PostgresError) in
-                try row.decode(0, as: String.self)
+                try row.decode(0, as: JobStatus.self)
             }
         }
-        guard let previous, let status = JobStatus(rawValue: previous) else { throw QueueError.unknownJob(jobID) }
+        guard let status = previous else { throw QueueError.unknownJob(jobID) }
         switch status {
         case .pending, .queued: return .cancelled
         case .running: return .requested
@@ -288,10 +290,12 @@ public struct JobQueue: Sendable {
                         report.refunded += try row.decode(4, as: Int64.self)
                         continue
                     }
-                    switch try row.decode(1, as: String.self) {
-                    case "queued": report.requeued.append(id)
-                    case "cancelled": report.cancelled.append(id)
-                    default: report.failed.append(id)
+                    switch try row.decode(1, as: JobStatus.self) {
+                    case .queued: report.requeued.append(id)
+                    case .cancelled: report.cancelled.append(id)
+                    case .failed: report.failed.append(id)
+                    case .pending, .running, .completed:
+                        throw PostgresError(kind: .decoding, message: "a reclaim cannot leave job \(id) in this state")
                     }
                 }
                 if scanned < batch { break }
@@ -328,8 +332,8 @@ public struct JobQueue: Sendable {
                 JobRecord(
                     id: try row.decode(0),
                     userID: try row.decode(1),
-                    kind: JobKind(rawValue: try row.decode(2)) ?? .workflow,
-                    status: JobStatus(rawValue: try row.decode(3)) ?? .failed,
+                    kind: try row.decode(2),
+                    status: try row.decode(3),
                     priority: try row.decode(4),
                     attempt: try row.decode(5),
                     maxTries: try row.decode(6),
