@@ -153,17 +153,19 @@ final class CSVBlockReader {
                     oddQuotes = true
                     continue
                 }
+                if newlineAt + 1 - lastBoundary > maxRowBytes { return lastBoundary > 0 ? lastBoundary : nil }
                 records += 1
                 scanned = newlineAt + 1
                 lastBoundary = scanned
                 if scanned >= targetBytes { break }
             }
             if records >= maxRecords || (lastBoundary > 0 && scanned >= targetBytes) { return lastBoundary }
-            if lastBoundary == 0 && scanned > maxRowBytes { return nil }
+            if scanned - lastBoundary > maxRowBytes { return lastBoundary > 0 ? lastBoundary : nil }
             let more = atEnd ? false : try readMore()
             if !more {
                 // The end: the rest is the last block (a row without a final newline, or an
                 // unterminated quote the tokenizer will report).
+                if end - start - lastBoundary > maxRowBytes { return lastBoundary > 0 ? lastBoundary : nil }
                 return end - start
             }
             // Positions are relative to `start`, which readMore may have moved to 0; they stay valid.
