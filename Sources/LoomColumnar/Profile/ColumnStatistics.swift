@@ -174,22 +174,26 @@ struct ColumnStatistics: Sendable {
             q1: quantile(0.25), median: quantile(0.5), q3: quantile(0.75), quartilesEstimated: sampled)
     }
 
+    /// Bins as numpy.histogram makes them: edges `min + i·step` (the last exactly max), a
+    /// value's bin found by scaling and then corrected against the edges.
     private func histogram(sampled: Bool, options: ProfileOptions) -> Histogram? {
         guard momentCount > 0, minimum.isFinite, maximum.isFinite, !sample.isEmpty else { return nil }
         let binCount = Swift.max(1, Swift.min(options.histogramBins, distinct.count))
-        let width = (maximum - minimum) / Double(binCount)
+        var edges = (0...binCount).map { minimum + Double($0) * ((maximum - minimum) / Double(binCount)) }
+        edges[binCount] = maximum
+        let scale = maximum > minimum ? Double(binCount) / (maximum - minimum) : 0
         var counts = [Int](repeating: 0, count: binCount)
         for value in sample where value.isFinite {
-            var bin = width > 0 ? Int((value - minimum) / width) : 0
-            bin = Swift.min(Swift.max(bin, 0), binCount - 1)
+            var bin = Swift.min(Swift.max(Int((value - minimum) * scale), 0), binCount - 1)
+            if bin > 0, value < edges[bin] { bin -= 1 }
+            if bin < binCount - 1, value >= edges[bin + 1] { bin += 1 }
             counts[bin] += 1
         }
-        let scale = sampled ? Double(momentCount) / Double(sample.count) : 1
+        let factor = sampled ? Double(momentCount) / Double(sample.count) : 1
         let bins = (0..<binCount).map { index in
             HistogramBin(
-                lower: minimum + width * Double(index),
-                upper: index == binCount - 1 ? maximum : minimum + width * Double(index + 1),
-                count: sampled ? Int((Double(counts[index]) * scale).rounded()) : counts[index])
+                lower: edges[index], upper: edges[index + 1],
+                count: sampled ? Int((Double(counts[index]) * factor).rounded()) : counts[index])
         }
         return Histogram(bins: bins, estimated: sampled)
     }
