@@ -45,7 +45,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "LoomColumnar", dependencies: ["CLZ4"], swiftSettings: swiftSettings),
+        .target(name: "LoomColumnar", dependencies: ["CLZ4"], resources: [.copy("Samples")], swiftSettings: swiftSettings),
         .target(name: "LoomML", dependencies: ["LoomColumnar"], swiftSettings: swiftSettings),
         .target(name: "LoomWorkflow", dependencies: ["LoomML"], swiftSettings: swiftSettings),
 
@@ -80,6 +80,7 @@ let package = Package(
 
         // Benchmarks (scripts/bench NAME) and fuzz targets (scripts/fuzz).
         .executableTarget(name: "loom-bench-store", dependencies: ["LoomStore"], path: "Sources/loom-bench-store", swiftSettings: swiftSettings),
+        .executableTarget(name: "loom-bench-csv", dependencies: ["LoomColumnar"], path: "Sources/loom-bench-csv", swiftSettings: swiftSettings),
         .executableTarget(name: "loom-bench-wire", dependencies: ["LoomWire", "LoomColumnar", .product(name: "NIOCore", package: "swift-nio")], path: "Sources/loom-bench-wire", swiftSettings: swiftSettings),
         .executableTarget(
             name: "loom-fuzz-wire",
@@ -89,7 +90,7 @@ let package = Package(
         ),
 
         // Tests: one target per module, swift-testing.
-        .testTarget(name: "LoomColumnarTests", dependencies: ["LoomColumnar", "CLZ4"], swiftSettings: swiftSettings),
+        .testTarget(name: "LoomColumnarTests", dependencies: ["LoomColumnar", "CLZ4"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "LoomWireTests",
             dependencies: [

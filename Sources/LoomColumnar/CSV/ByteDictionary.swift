@@ -1,0 +1,94 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Distinct byte strings with a code each (in order of first appearance) and how often
+/// each was added: builds dictionary-encoded string columns and their value counts
+/// without making a String per row.
+struct ByteDictionary {
+    private(set) var arena: [UInt8] = []
+    /// Entry i is `arena[offsets[i]..<offsets[i + 1]]`.
+    private(set) var offsets: [Int] = [0]
+    private(set) var hashes: [UInt64] = []
+    private(set) var counts: [Int] = []
+    /// Entry index + 1, or 0 for an empty slot.
+    private var slots = [Int32](repeating: 0, count: 64)
+
+    var count: Int { hashes.count }
+
+    /// The entry's code, adding it when new; counts one occurrence.
+    @inline(__always)
+    mutating func add(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        let hash = Self.hash(bytes)
+        let mask = slots.count - 1
+        var index = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let slot = Int(slots[index])
+            if slot == 0 { break }
+            let entry = slot - 1
+            if hashes[entry] == hash, equals(entry, bytes) {
+                counts[entry] += 1
+                return UInt32(entry)
+            }
+            index = (index + 1) & mask
+        }
+        let entry = hashes.count
+        arena.append(contentsOf: bytes)
+        offsets.append(arena.count)
+        hashes.append(hash)
+        counts.append(1)
+        slots[index] = Int32(entry + 1)
+        if hashes.count * 2 > slots.count { grow() }
+        return UInt32(entry)
+    }
+
+    @inline(__always)
+    private func equals(_ entry: Int, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        let start = offsets[entry]
+        let length = offsets[entry + 1] - start
+        guard length == bytes.count else { return false }
+        return arena.withUnsafeBytes { arena in
+            length == 0 || memcmp(arena.baseAddress! + start, bytes.baseAddress!, length) == 0
+        }
+    }
+
+    private mutating func grow() {
+        slots = [Int32](repeating: 0, count: slots.count * 2)
+        let mask = slots.count - 1
+        for (entry, hash) in hashes.enumerated() {
+            var index = Int(truncatingIfNeeded: hash) & mask
+            while slots[index] != 0 { index = (index + 1) & mask }
+            slots[index] = Int32(entry + 1)
+        }
+    }
+
+    func entryBytes(_ entry: Int) -> ArraySlice<UInt8> { arena[offsets[entry]..<offsets[entry + 1]] }
+
+    func entryString(_ entry: Int) -> String { String(decoding: entryBytes(entry), as: UTF8.self) }
+
+    var strings: [String] { (0..<count).map(entryString) }
+
+    /// A 64-bit hash of a byte string, eight bytes at a time.
+    @inline(__always)
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var hash: UInt64 = 0x243F_6A88_85A3_08D3 ^ UInt64(bytes.count)
+        var index = 0
+        let count = bytes.count
+        while index + 8 <= count {
+            let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            hash = (hash ^ word) &* 0x9E37_79B9_7F4A_7C15
+            hash ^= hash >> 32
+            index += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while index < count {
+            tail |= UInt64(bytes[index]) << shift
+            shift += 8
+            index += 1
+        }
+        return mix64(hash ^ tail)
+    }
+}

@@ -1,0 +1,230 @@
+/// The mergeable summary of one column over some rows: chunks are summarised on their
+/// own threads and merged in order, so a profile never needs the whole column.
+struct ColumnStatistics: Sendable {
+    let type: ColumnType
+    var count = 0
+    var missing = 0
+    // Numeric columns: moments over non-NaN values (Chan et al.'s parallel update).
+    var momentCount = 0
+    var mean = 0.0
+    var m2 = 0.0
+    var minimum = Double.infinity
+    var maximum = -Double.infinity
+    /// Values of the rows chosen by `SampleRule`; every value when nothing is sampled out.
+    var sample: [Double] = []
+    var distinct: DistinctCounter
+    // String and bool columns.
+    var valueCounts: [String: Int] = [:]
+    var valueCountsPruned = false
+
+    init(type: ColumnType, options: ProfileOptions) {
+        self.type = type
+        distinct = DistinctCounter(limit: options.exactDistinctLimit)
+    }
+
+    /// Statistics of `column`, whose row 0 is row `firstRow` of the dataset.
+    init(column: Column, firstRow: Int, sampling: SampleRule, options: ProfileOptions) {
+        self.init(type: column.type, options: options)
+        let validity = column.validity
+        missing = column.nullCount
+        count = column.count - missing
+        @inline(__always) func present(_ row: Int) -> Bool { validity?[row] ?? true }
+        switch column.values {
+        case .float64(let values):
+            addNumbers(values.count, present: present, firstRow: firstRow, sampling: sampling) { values[$0] }
+        case .int64(let values):
+            addNumbers(values.count, present: present, firstRow: firstRow, sampling: sampling) { Double(values[$0]) }
+            for row in 0..<values.count where present(row) { distinct.add(hash: mix64(UInt64(bitPattern: values[row]))) }
+        case .bool(let values):
+            var trues = 0
+            for row in 0..<values.count where present(row) && values[row] { trues += 1 }
+            if trues > 0 {
+                valueCounts["true"] = trues
+                distinct.add(hash: mix64(1))
+            }
+            if count - trues > 0 {
+                valueCounts["false"] = count - trues
+                distinct.add(hash: mix64(0))
+            }
+        case .string(let strings):
+            addStrings(strings, present: present, options: options)
+        }
+    }
+
+    private mutating func addNumbers(
+        _ rows: Int, present: (Int) -> Bool, firstRow: Int, sampling: SampleRule, value: (Int) -> Double
+    ) {
+        var sum = 0.0
+        var n = 0
+        for row in 0..<rows where present(row) {
+            let x = value(row)
+            if x.isNaN { continue }
+            sum += x
+            n += 1
+            if x < minimum { minimum = x }
+            if x > maximum { maximum = x }
+            if sampling.includes(row: firstRow + row) { sample.append(x) }
+            if type == .float64 { distinct.add(hash: mix64(x == 0 ? 0 : x.bitPattern)) }
+        }
+        guard n > 0 else { return }
+        let chunkMean = sum / Double(n)
+        var squares = 0.0
+        for row in 0..<rows where present(row) {
+            let x = value(row)
+            if x.isNaN { continue }
+            let deviation = x - chunkMean
+            squares += deviation * deviation
+        }
+        mergeMoments(count: n, mean: chunkMean, m2: squares)
+    }
+
+    private mutating func mergeMoments(count n: Int, mean otherMean: Double, m2 otherM2: Double) {
+        guard n > 0 else { return }
+        if momentCount == 0 {
+            momentCount = n
+            mean = otherMean
+            m2 = otherM2
+            return
+        }
+        let total = Double(momentCount + n)
+        let delta = otherMean - mean
+        mean += delta * Double(n) / total
+        m2 += otherM2 + delta * delta * Double(momentCount) * Double(n) / total
+        momentCount += n
+    }
+
+    private mutating func addStrings(_ strings: StringArray, present: (Int) -> Bool, options: ProfileOptions) {
+        var entries: [(bytes: [UInt8], count: Int)] = []
+        switch strings.storage {
+        case .dictionary(let dictionaryEntries, let codes):
+            var counts = [Int](repeating: 0, count: dictionaryEntries.count)
+            for row in 0..<codes.count where present(row) { counts[Int(codes[row])] += 1 }
+            for (index, entry) in dictionaryEntries.enumerated() where counts[index] > 0 {
+                entries.append((Array(entry.utf8), counts[index]))
+            }
+        case .plain(let offsets, let bytes):
+            var dictionary = ByteDictionary()
+            bytes.withUnsafeBytes { bytes in
+                for row in 0..<(offsets.count - 1) where present(row) {
+                    _ = dictionary.add(UnsafeRawBufferPointer(rebasing: bytes[Int(offsets[row])..<Int(offsets[row + 1])]))
+                }
+            }
+            for index in 0..<dictionary.count {
+                entries.append((Array(dictionary.entryBytes(index)), dictionary.counts[index]))
+            }
+        }
+        for entry in entries {
+            distinct.add(hash: entry.bytes.withUnsafeBytes { ByteDictionary.hash($0) })
+        }
+        if entries.count > options.exactDistinctLimit {
+            entries.sort { $0.count > $1.count }
+            entries.removeLast(entries.count - options.exactDistinctLimit / 2)
+            valueCountsPruned = true
+        }
+        for entry in entries { valueCounts[String(decoding: entry.bytes, as: UTF8.self), default: 0] += entry.count }
+    }
+
+    mutating func merge(_ other: ColumnStatistics, options: ProfileOptions) {
+        count += other.count
+        missing += other.missing
+        mergeMoments(count: other.momentCount, mean: other.mean, m2: other.m2)
+        minimum = Swift.min(minimum, other.minimum)
+        maximum = Swift.max(maximum, other.maximum)
+        sample.append(contentsOf: other.sample)
+        distinct.merge(other.distinct)
+        for (value, count) in other.valueCounts { valueCounts[value, default: 0] += count }
+        valueCountsPruned = valueCountsPruned || other.valueCountsPruned
+        if valueCounts.count > options.exactDistinctLimit {
+            let kept = valueCounts.sorted { $0.value > $1.value }.prefix(options.exactDistinctLimit / 2)
+            valueCounts = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
+            valueCountsPruned = true
+        }
+    }
+
+    func profile(name: String, nullable: Bool, sampled: Bool, options: ProfileOptions) -> ColumnProfile {
+        var profile = ColumnProfile(
+            name: name, type: type.description, nullable: nullable, count: count, missing: missing,
+            distinct: DistinctCount(value: distinct.count, estimated: distinct.isEstimated))
+        switch type {
+        case .float64, .int64:
+            profile.numeric = numericSummary(sampled: sampled)
+            profile.histogram = histogram(sampled: sampled, options: options)
+        case .bool, .string:
+            let top = valueCounts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+                .prefix(options.topValues)
+            profile.topValues = top.map { ValueCount(value: $0.key, count: $0.value) }
+            profile.topValuesEstimated = valueCountsPruned
+        }
+        return profile
+    }
+
+    private func numericSummary(sampled: Bool) -> NumericSummary {
+        let sorted = sample.sorted()
+        func quantile(_ q: Double) -> Double? {
+            guard !sorted.isEmpty else { return nil }
+            let position = q * Double(sorted.count - 1)
+            let lower = Int(position.rounded(.down))
+            let upper = Swift.min(lower + 1, sorted.count - 1)
+            return finite(sorted[lower] + (sorted[upper] - sorted[lower]) * (position - Double(lower)))
+        }
+        let std = momentCount >= 2 ? (m2 / Double(momentCount - 1)).squareRoot() : nil
+        return NumericSummary(
+            min: momentCount > 0 ? finite(minimum) : nil, max: momentCount > 0 ? finite(maximum) : nil,
+            mean: momentCount > 0 ? finite(mean) : nil, std: std.flatMap(finite),
+            q1: quantile(0.25), median: quantile(0.5), q3: quantile(0.75), quartilesEstimated: sampled)
+    }
+
+    /// Bins as numpy.histogram makes them: edges `min + i·step` (the last exactly max), a
+    /// value's bin found by scaling and then corrected against the edges.
+    private func histogram(sampled: Bool, options: ProfileOptions) -> Histogram? {
+        guard momentCount > 0, minimum.isFinite, maximum.isFinite, !sample.isEmpty else { return nil }
+        let binCount = Swift.max(1, Swift.min(options.histogramBins, distinct.count))
+        var edges = (0...binCount).map { minimum + Double($0) * ((maximum - minimum) / Double(binCount)) }
+        edges[binCount] = maximum
+        let scale = maximum > minimum ? Double(binCount) / (maximum - minimum) : 0
+        var counts = [Int](repeating: 0, count: binCount)
+        for value in sample where value.isFinite {
+            var bin = Swift.min(Swift.max(Int((value - minimum) * scale), 0), binCount - 1)
+            if bin > 0, value < edges[bin] { bin -= 1 }
+            if bin < binCount - 1, value >= edges[bin + 1] { bin += 1 }
+            counts[bin] += 1
+        }
+        let factor = sampled ? Double(momentCount) / Double(sample.count) : 1
+        let bins = (0..<binCount).map { index in
+            HistogramBin(
+                lower: edges[index], upper: edges[index + 1],
+                count: sampled ? Int((Double(counts[index]) * factor).rounded()) : counts[index])
+        }
+        return Histogram(bins: bins, estimated: sampled)
+    }
+}
+
+@inline(__always)
+func finite(_ value: Double) -> Double? { value.isFinite ? value : nil }
+
+/// Which rows' values are kept for quartiles and histograms: all of them when a column
+/// has at most `ProfileOptions.sampleSize` values, otherwise each row independently
+/// with probability sampleSize / values, decided by a hash of its row number (so the
+/// choice is the same on every run and on any number of threads).
+struct SampleRule: Sendable {
+    let threshold: UInt64
+
+    static let everything = SampleRule(threshold: .max)
+
+    init(threshold: UInt64) { self.threshold = threshold }
+
+    init(values: Int, sampleSize: Int) {
+        if values <= sampleSize || sampleSize <= 0 {
+            threshold = .max
+        } else {
+            threshold = UInt64(Double(sampleSize) / Double(values) * 18_446_744_073_709_551_615.0)
+        }
+    }
+
+    var samplesEverything: Bool { threshold == .max }
+
+    @inline(__always)
+    func includes(row: Int) -> Bool {
+        threshold == .max || mix64(UInt64(row) ^ 0x5EED_5A3B_1E00_0000) <= threshold
+    }
+}

@@ -1,0 +1,63 @@
+/// Builds a `DatasetProfile` from the chunks of a dataset, added in row order. The CSV
+/// ingestion uses it on the chunks it builds; anyone holding Tables can use it too.
+///
+///     var profiler = DatasetProfiler(schema: table.schema, valueCounts: nil)
+///     profiler.add(table)
+///     let profile = profiler.finish(byteCount: bytes, target: "species")
+public struct DatasetProfiler: Sendable {
+    public let schema: [ColumnSchema]
+    public let options: ProfileOptions
+    private(set) var rows = 0
+    private var statistics: [ColumnStatistics]
+    let sampling: [SampleRule]
+
+    /// `valueCounts` (per column, the number of non-missing values the whole dataset will
+    /// have) lets quartiles and histograms be sampled uniformly with bounded memory; nil
+    /// keeps every value (fine for tables that are in memory anyway).
+    public init(schema: [ColumnSchema], valueCounts: [Int]?, options: ProfileOptions = ProfileOptions()) {
+        self.schema = schema
+        self.options = options
+        statistics = schema.map { ColumnStatistics(type: $0.type, options: options) }
+        if let valueCounts {
+            sampling = valueCounts.map { SampleRule(values: $0, sampleSize: options.sampleSize) }
+        } else {
+            sampling = schema.map { _ in .everything }
+        }
+    }
+
+    /// The next rows of the dataset; the table must have the profiler's schema.
+    public mutating func add(_ table: Table) {
+        merge(rows: table.rowCount, Self.statistics(of: table, firstRow: rows, sampling: sampling, options: options))
+    }
+
+    /// Per-column statistics of one chunk; pure, so chunks can be summarised in parallel.
+    static func statistics(of table: Table, firstRow: Int, sampling: [SampleRule], options: ProfileOptions) -> [ColumnStatistics] {
+        zip(table.columns, sampling).map { column, rule in
+            ColumnStatistics(column: column, firstRow: firstRow, sampling: rule, options: options)
+        }
+    }
+
+    mutating func merge(rows added: Int, _ chunk: [ColumnStatistics]) {
+        for index in statistics.indices { statistics[index].merge(chunk[index], options: options) }
+        rows += added
+    }
+
+    /// The profile of every row added so far. `byteCount` is the source's size; a
+    /// `target` that names a column gets a suggested problem type.
+    public func finish(byteCount: Int, target: String? = nil) -> DatasetProfile {
+        let columns = zip(schema, zip(statistics, sampling)).map { column, pair in
+            pair.0.profile(name: column.name, nullable: column.isNullable, sampled: !pair.1.samplesEverything, options: options)
+        }
+        var profile = DatasetProfile(
+            rows: rows, columnCount: schema.count, bytes: byteCount, columns: columns, target: target, suggestedProblem: nil)
+        if let target { profile.suggestedProblem = profile.suggestProblem(target: target, options: options) }
+        return profile
+    }
+
+    /// The profile of a whole table in memory.
+    public static func profile(_ table: Table, byteCount: Int, target: String? = nil, options: ProfileOptions = ProfileOptions()) -> DatasetProfile {
+        var profiler = DatasetProfiler(schema: table.schema, valueCounts: nil, options: options)
+        profiler.add(table)
+        return profiler.finish(byteCount: byteCount, target: target)
+    }
+}
