@@ -81,17 +81,21 @@ public enum ClusteringMetrics {
     }
 
     /// Mean silhouette coefficient over all rows, or over a seeded sample of
-    /// `silhouetteSampleLimit` rows when there are more (the sample is reported).
+    /// `sampleLimit` rows when there are more (the sample is reported). The sample is
+    /// drawn with `SplitMix64(seed:)`, so it is not scikit-learn's `sample_size` sample.
     public static func silhouette(
-        _ data: ClusteringData, seed: UInt64 = 0
+        _ data: ClusteringData, seed: UInt64 = 0, sampleLimit: Int = silhouetteSampleLimit
     ) throws(MetricError) -> (score: Double, sample: SilhouetteSample) {
+        guard sampleLimit >= 2 else {
+            throw MetricError(.invalidArgument, metric: "silhouette", "the sample limit must be at least 2")
+        }
         let n = data.rowCount
         let d = data.columnCount
         var rows = Array(0..<n)
-        let sampled = n > silhouetteSampleLimit
+        let sampled = n > sampleLimit
         if sampled {
             var rng = SplitMix64(seed: seed)
-            rows = rng.sampleIndices(count: silhouetteSampleLimit, from: n)
+            rows = rng.sampleIndices(count: sampleLimit, from: n)
         }
         var features: [Double] = []
         features.reserveCapacity(rows.count * d)
