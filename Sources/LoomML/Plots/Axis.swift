@@ -44,7 +44,8 @@ struct LinearScale {
         let exponent = floor(log10(raw))
         let base = pow(10, exponent)
         let fraction = raw / base
-        let nice: Double = fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10
+        // The nearest of 1, 2, 5, 10 on a log scale (as d3 does).
+        let nice: Double = fraction >= 50.0.squareRoot() ? 10 : fraction >= 10.0.squareRoot() ? 5 : fraction >= 2.0.squareRoot() ? 2 : 1
         return nice * base
     }
 }
@@ -61,9 +62,10 @@ struct TickFormatter {
         decimals = max(0, Int(-floor(log10(step) + 1e-9)))
     }
 
-    func label(_ v: Double) -> String {
-        if v == 0 { return "0" }
+    func label(_ value: Double) -> String {
+        let v = value == 0 ? 0 : value  // no "−0"
         if scientific {
+            if v == 0 { return "0" }
             let exponent = Int(floor(log10(abs(v))))
             let mantissa = v / pow(10, Double(exponent))
             return "\(Self.fixed(mantissa, 1).replacingOccurrences(of: ".0", with: ""))e\(exponent)"
@@ -81,7 +83,7 @@ struct TickFormatter {
         let body = negative ? String(s.dropFirst()) : s
         let parts = body.split(separator: ".", maxSplits: 1)
         let integer = Array(parts[0])
-        guard integer.count > 4 else { return s }
+        guard integer.count > 3 else { return s }
         var out = ""
         for (i, c) in integer.enumerated() {
             if i > 0 && (integer.count - i) % 3 == 0 { out += "," }
