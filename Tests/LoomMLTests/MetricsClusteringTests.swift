@@ -84,6 +84,8 @@ import Testing
         var s = SplitMix64(seed: 3)
         let sample = s.sampleIndices(count: 50, from: 60)
         #expect(Set(sample).count == 50 && sample == sample.sorted() && sample.allSatisfy { $0 < 60 })
+        #expect(s.next(below: 0) == 0 && s.next(below: -3) == 0)
+        #expect(s.sampleIndices(count: 5, from: 3) == [0, 1, 2] && s.sampleIndices(count: 0, from: 3).isEmpty)
     }
 
     @Test func oneClusterIsUndefined() throws {

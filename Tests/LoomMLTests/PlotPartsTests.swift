@@ -66,6 +66,18 @@ import Testing
         #expect(abs(pca.points[0] - first[0]) < 1e-9 && abs(pca.points[1] - first[1]) < 1e-9)
     }
 
+    /// Fitting on chosen rows is fitting on exactly those rows.
+    @Test func pcaOnARowSampleFitsThoseRows() throws {
+        let blobs = PlotFixtures.blobs(n: 400, k: 3, d: 3, seed: 40)
+        let rows = [3, 17, 18, 40, 99, 150, 151, 200, 333, 399]
+        let sampled = try PCA.project(features: blobs.features, columnCount: 3, rows: rows)
+        let subset = try PCA.project(features: rows.flatMap { Array(blobs.features[($0 * 3)..<($0 * 3 + 3)]) }, columnCount: 3)
+        #expect(sampled.points.count == 20)
+        #expect(zip(sampled.points, subset.points).allSatisfy { abs($0 - $1) < 1e-9 })
+        #expect(throws: PlotError.self) { try PCA.project(features: blobs.features, columnCount: 3, rows: [400]) }
+        #expect(throws: PlotError.self) { try PCA.project(features: blobs.features, columnCount: 3, rows: []) }
+    }
+
     @Test func pcaOfEqualVariancesAndOneColumn() throws {
         // A square's corners: every direction has the same variance; still unit, orthogonal.
         let square = try PCA.project(features: [1, 1, -1, 1, -1, -1, 1, -1], columnCount: 2)

@@ -14,9 +14,10 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 
-    /// A uniform integer in `0..<bound` (bound > 0), by rejection so there is no modulo bias.
+    /// A uniform integer in `0..<bound`, by rejection so there is no modulo bias; 0 when
+    /// `bound` is not positive.
     public mutating func next(below bound: Int) -> Int {
-        precondition(bound > 0)
+        guard bound > 0 else { return 0 }
         let b = UInt64(bound)
         let limit = UInt64.max - UInt64.max % b
         while true {

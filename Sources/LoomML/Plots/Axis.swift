@@ -106,8 +106,8 @@ enum ValueFormat {
     static func short(_ v: Double) -> String {
         if v == 0 { return "0" }
         let a = abs(v)
-        if a >= 1e6 || a < 1e-3 { return String(format: "%.2e", v) }
+        if a >= 1e6 || a < 1e-3 { return String(format: "%.2e", v).replacingOccurrences(of: "-", with: "−") }
         let decimals = max(0, 2 - Int(floor(log10(a))))
-        return TickFormatter.grouped(String(format: "%.\(decimals)f", v))
+        return TickFormatter.grouped(TickFormatter.fixed(v, decimals))
     }
 }

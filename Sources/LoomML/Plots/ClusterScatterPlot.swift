@@ -64,12 +64,13 @@ public struct ClusterScatterPlot: Sendable {
             xDomain: LinearScale.paddedDomain(xs + centroidPoints.map(\.0)),
             yDomain: LinearScale.paddedDomain(ys + centroidPoints.map(\.1)))
         var legend: [LegendEntry] = []
+        var drawn: [(x: Double, y: Double)] = []
         let legendLimit = 12
         for (i, id) in ids.enumerated() {
             let members = rows.indices.filter { assignments[rows[$0]] == id }
-            frame.document.dots(
-                frame.pixels(members.map { xs[$0] }, members.map { ys[$0] }), color: PlotStyle.color(i), diameter: 5,
-                opacity: 0.65, clip: PlotFrame.clipID)
+            let points = frame.pixels(members.map { xs[$0] }, members.map { ys[$0] })
+            drawn += points
+            frame.document.dots(points, color: PlotStyle.color(i), diameter: 5, opacity: 0.65, clip: PlotFrame.clipID)
             if i < legendLimit {
                 legend.append(LegendEntry(
                     label: "Cluster \(id) (\(ValueFormat.count(sizes[id] ?? 0)))", color: PlotStyle.color(i), mark: .dot))
@@ -87,7 +88,7 @@ public struct ClusterScatterPlot: Sendable {
             }
             legend.append(LegendEntry(label: "Centroid", color: "#000000", mark: .cross))
         }
-        frame.legend(legend, corner: .topRight)
+        frame.legend(legend, avoiding: drawn)
         return frame.document.render()
     }
 }

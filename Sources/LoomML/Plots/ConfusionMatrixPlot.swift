@@ -22,14 +22,14 @@ public struct ConfusionMatrixPlot: Sendable {
         let labels = matrix.labels.map { PlotStyle.truncated($0, 22) }
         let tickSize = k > 20 ? 10.0 : 12.0
         let labelWidth = labels.map { PlotStyle.textWidth($0, size: tickSize) }.max() ?? 0
-        // Long predicted labels are rotated; the bottom margin grows to fit them.
-        let rotate = labelWidth > 60 || k > 8
         let left = 60 + labelWidth + 12
-        let bottom = 60 + (rotate ? labelWidth * 0.72 + 10 : 22)
         let colourBar = 70.0
         let top = 70.0
         let availableWidth = 760 - left - colourBar
         let side = min(max(availableWidth, 240), 560)
+        // Predicted labels wider than their column are rotated; the bottom margin grows to fit.
+        let rotate = labelWidth > side / Double(k) - 6
+        let bottom = 60 + (rotate ? labelWidth * 0.72 + 10 : 22)
         let width = left + side + colourBar + 20
         let height = top + side + bottom
         var doc = SVGDocument(width: width, height: height, title: title)

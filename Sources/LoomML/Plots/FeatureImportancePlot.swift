@@ -31,8 +31,9 @@ public struct FeatureImportancePlot: Sendable {
         let names = shown.map { PlotStyle.truncated(features[$0], 32) }
         let values = shown.map { importances[$0] }
         let labelWidth = names.map { PlotStyle.textWidth($0, size: 12) }.max() ?? 0
-        let left = max(90, labelWidth + 24)
-        let rowHeight = 24.0
+        let left = max(90, labelWidth * 1.1 + 24)
+        // Few features get taller bars, so that the chart is not a thin strip.
+        let rowHeight = min(40, max(24, 240 / Double(shown.count)))
         let top = 74.0
         let plotHeight = rowHeight * Double(shown.count)
         let width = max(PlotStyle.width, left + 520)
@@ -42,9 +43,13 @@ public struct FeatureImportancePlot: Sendable {
             ? "Top \(shown.count) of \(features.count) features by absolute value"
             : "\(features.count) feature\(features.count == 1 ? "" : "s") by absolute value"
         PlotFrame.drawTitle(&doc, title: title, subtitle: subtitle, width: width)
-        let lo = min(0, values.min() ?? 0), hi = max(0, values.max() ?? 0)
+        // 6 % of room beyond the longest bar, so its end and value label stay clear.
+        let rawLo = min(0, values.min() ?? 0), rawHi = max(0, values.max() ?? 0)
+        let span = rawHi - rawLo
+        let lo = rawLo < 0 ? rawLo - span * 0.06 : 0, hi = rawHi > 0 ? rawHi + span * 0.06 : 0
         let right = width - 70
-        let x = LinearScale(domain: (lo, hi == lo ? lo + 1 : hi), range: (left, right))
+        // Room on the left for the value labels of negative bars.
+        let x = LinearScale(domain: (lo, hi == lo ? lo + 1 : hi), range: (left + (rawLo < 0 ? 50 : 0), right))
         let bottom = top + plotHeight
         for tick in x.ticks(target: 6) {
             let px = x(tick.value)
@@ -52,11 +57,12 @@ public struct FeatureImportancePlot: Sendable {
             doc.text(tick.label, x: px, y: bottom + 18, size: 12, anchor: .middle, fill: PlotStyle.muted)
         }
         let zero = x(0)
+        let barHeight = min(rowHeight - 8, 22)
         for (i, value) in values.enumerated() {
             let y = top + Double(i) * rowHeight
             let start = min(zero, x(value)), end = max(zero, x(value))
             doc.rect(
-                x: start, y: y + 4, width: max(end - start, 1), height: rowHeight - 8,
+                x: start, y: y + (rowHeight - barHeight) / 2, width: max(end - start, 1), height: barHeight,
                 fill: value < 0 ? PlotStyle.color(3) : PlotStyle.color(0), tooltip: "\(features[shown[i]]): \(value)")
             doc.text(names[i], x: left - 8, y: y + rowHeight / 2, size: 12, anchor: .end, fill: PlotStyle.text, baseline: "central")
             let outside = value < 0 ? start - 4 : end + 4

@@ -68,6 +68,27 @@ struct PlotFrame {
     mutating func legend(_ entries: [LegendEntry], corner: Legend.Corner) {
         Legend.draw(entries, in: &document, area: area, corner: corner)
     }
+
+    /// A legend in the corner that covers the fewest of `points` (pixels); ties go to
+    /// the earlier corner in `preference`.
+    mutating func legend(
+        _ entries: [LegendEntry], avoiding points: [(x: Double, y: Double)],
+        preference: [Legend.Corner] = [.topRight, .topLeft, .bottomRight, .bottomLeft]
+    ) {
+        var best = preference[0]
+        var fewest = Int.max
+        for corner in preference {
+            let box = Legend.frame(entries, area: area, corner: corner)
+            let covered = points.reduce(0) { n, p in
+                n + (p.x >= box.x - 4 && p.x <= box.x + box.width + 4 && p.y >= box.y - 4 && p.y <= box.y + box.height + 4 ? 1 : 0)
+            }
+            if covered < fewest {
+                fewest = covered
+                best = corner
+            }
+        }
+        legend(entries, corner: best)
+    }
 }
 
 struct LegendEntry {
@@ -86,25 +107,32 @@ struct LegendEntry {
 enum Legend {
     enum Corner { case topLeft, topRight, bottomLeft, bottomRight }
 
+    static let size = 12.0, rowHeight = 19.0, swatch = 22.0, pad = 9.0, labelLimit = 60
+
+    /// Where the legend's box goes: left, top, width, height.
+    static func frame(
+        _ entries: [LegendEntry], area: (x: Double, y: Double, width: Double, height: Double), corner: Corner
+    ) -> (x: Double, y: Double, width: Double, height: Double) {
+        let textWidth = entries.map { PlotStyle.textWidth(PlotStyle.truncated($0.label, labelLimit), size: size) }.max() ?? 0
+        let boxWidth = min(pad + swatch + 7 + textWidth + pad, area.width - 20)
+        let boxHeight = pad * 2 + rowHeight * Double(entries.count) - 4
+        switch corner {
+        case .topLeft: return (area.x + 10, area.y + 10, boxWidth, boxHeight)
+        case .topRight: return (area.x + area.width - 10 - boxWidth, area.y + 10, boxWidth, boxHeight)
+        case .bottomLeft: return (area.x + 10, area.y + area.height - 10 - boxHeight, boxWidth, boxHeight)
+        case .bottomRight:
+            return (area.x + area.width - 10 - boxWidth, area.y + area.height - 10 - boxHeight, boxWidth, boxHeight)
+        }
+    }
+
     /// A boxed legend inside the plot area's `corner`.
     static func draw(
         _ entries: [LegendEntry], in document: inout SVGDocument,
         area: (x: Double, y: Double, width: Double, height: Double), corner: Corner
     ) {
         guard !entries.isEmpty else { return }
-        let size = 12.0, rowHeight = 19.0, swatch = 22.0, pad = 9.0
-        let labels = entries.map { PlotStyle.truncated($0.label, 44) }
-        let textWidth = labels.map { PlotStyle.textWidth($0, size: size) }.max() ?? 0
-        let boxWidth = min(pad + swatch + 7 + textWidth + pad, area.width - 20)
-        let boxHeight = pad * 2 + rowHeight * Double(entries.count) - 4
-        let left: Double
-        let top: Double
-        switch corner {
-        case .topLeft: (left, top) = (area.x + 10, area.y + 10)
-        case .topRight: (left, top) = (area.x + area.width - 10 - boxWidth, area.y + 10)
-        case .bottomLeft: (left, top) = (area.x + 10, area.y + area.height - 10 - boxHeight)
-        case .bottomRight: (left, top) = (area.x + area.width - 10 - boxWidth, area.y + area.height - 10 - boxHeight)
-        }
+        let labels = entries.map { PlotStyle.truncated($0.label, labelLimit) }
+        let (left, top, boxWidth, boxHeight) = frame(entries, area: area, corner: corner)
         document.rect(
             x: left, y: top, width: boxWidth, height: boxHeight, fill: "#ffffff", stroke: "#cccccc",
             opacity: 0.92)

@@ -43,7 +43,7 @@ public struct PrecisionRecallCurvePlot: Sendable {
             for p in points.dropFirst() { d += "H\(SVGDocument.number(p.x))V\(SVGDocument.number(p.y))" }
             frame.document.path(d, stroke: PlotStyle.color(i), width: 2.2, dash: PlotStyle.dash(i), clip: PlotFrame.clipID)
             legend.append(LegendEntry(
-                label: "\(item.label) (AP = \(ValueFormat.fixed(item.curve.averagePrecision, 3)))",
+                label: "\(PlotStyle.truncated(item.label, 30)) (AP = \(ValueFormat.fixed(item.curve.averagePrecision, 3)))",
                 color: PlotStyle.color(i), mark: .line(dash: PlotStyle.dash(i))))
         }
         if labels.count == 2 {

@@ -23,7 +23,8 @@ public struct PredictedVsActualPlot: Sendable {
         var frame = PlotFrame(
             title: title, subtitle: subtitle, xLabel: "Actual value", yLabel: "Predicted value",
             xDomain: domain, yDomain: domain)
-        frame.document.dots(frame.pixels(xs, ys), color: PlotStyle.color(0), diameter: 5, opacity: 0.55, clip: PlotFrame.clipID)
+        let points = frame.pixels(xs, ys)
+        frame.document.dots(points, color: PlotStyle.color(0), diameter: 5, opacity: 0.55, clip: PlotFrame.clipID)
         let (lo, hi) = (frame.x.domain.lo, frame.x.domain.hi)
         frame.document.line(
             x1: frame.x(lo), y1: frame.y(lo), x2: frame.x(hi), y2: frame.y(hi), stroke: PlotStyle.color(3), width: 1.8, dash: "6 4")
@@ -34,7 +35,7 @@ public struct PredictedVsActualPlot: Sendable {
         frame.legend([
             LegendEntry(label: rowsLabel, color: PlotStyle.color(0), mark: .dot),
             LegendEntry(label: "y = x (perfect prediction)", color: PlotStyle.color(3), mark: .line(dash: "6 4")),
-        ], corner: .topLeft)
+        ], avoiding: points, preference: [.topLeft, .bottomRight, .topRight, .bottomLeft])
         return frame.document.render()
     }
 }

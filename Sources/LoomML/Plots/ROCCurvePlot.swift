@@ -52,7 +52,7 @@ public struct ROCCurvePlot: Sendable {
             let points = frame.pixels(keep.map { item.curve.falsePositiveRate[$0] }, keep.map { item.curve.truePositiveRate[$0] })
             frame.document.polyline(points, stroke: PlotStyle.color(i), width: 2.2, dash: PlotStyle.dash(i), clip: PlotFrame.clipID)
             legend.append(LegendEntry(
-                label: "\(item.label) (AUC = \(ValueFormat.fixed(item.curve.area, 3)))", color: PlotStyle.color(i),
+                label: "\(PlotStyle.truncated(item.label, 30)) (AUC = \(ValueFormat.fixed(item.curve.area, 3)))", color: PlotStyle.color(i),
                 mark: .line(dash: PlotStyle.dash(i))))
         }
         legend.append(LegendEntry(label: "Chance (AUC = 0.5)", color: "#888888", mark: .line(dash: "5 4")))

@@ -22,7 +22,8 @@ public struct ResidualsPlot: Sendable {
         var frame = PlotFrame(
             title: title, subtitle: subtitle, xLabel: "Predicted value", yLabel: "Residual (actual − predicted)",
             xDomain: LinearScale.paddedDomain(xs), yDomain: (-bound, bound))
-        frame.document.dots(frame.pixels(xs, residuals), color: PlotStyle.color(0), diameter: 5, opacity: 0.55, clip: PlotFrame.clipID)
+        let points = frame.pixels(xs, residuals)
+        frame.document.dots(points, color: PlotStyle.color(0), diameter: 5, opacity: 0.55, clip: PlotFrame.clipID)
         let zero = frame.y(0)
         frame.document.line(
             x1: frame.area.x, y1: zero, x2: frame.area.x + frame.area.width, y2: zero, stroke: PlotStyle.color(3),
@@ -30,7 +31,7 @@ public struct ResidualsPlot: Sendable {
         frame.legend([
             LegendEntry(label: "Rows", color: PlotStyle.color(0), mark: .dot),
             LegendEntry(label: "Zero residual", color: PlotStyle.color(3), mark: .line(dash: "6 4")),
-        ], corner: .topRight)
+        ], avoiding: points)
         return frame.document.render()
     }
 }
