@@ -200,3 +200,27 @@ import Testing
         #expect(error?.plot == "pie_chart")
     }
 }
+
+@Suite struct PlotInputsTests {
+    @Test func everyKindRendersFromItsInputsAndNamesWhatIsMissing() throws {
+        let c = PlotFixtures.classifier(n: 120, k: 3, seed: 50)
+        let classification = try ClassificationData(
+            yTrue: c.yTrue, yPred: c.yPred, labels: ["a", "b", "c"], probabilities: c.probabilities)
+        let r = PlotFixtures.regression(n: 80, seed: 51)
+        let b = PlotFixtures.blobs(n: 90, k: 3, d: 3, seed: 52)
+        let full = PlotInputs(
+            classification: classification, regression: try RegressionData(yTrue: r.yTrue, yPred: r.yPred),
+            clustering: try ClusteringData(features: b.features, columnCount: 3, assignments: b.assignments),
+            featureNames: ["x", "y"], featureImportances: [0.7, 0.3], targetName: "species")
+        for kind in PlotKind.allCases {
+            #expect(ParsedSVG.parse(try full.svg(for: kind)) != nil, "\(kind.rawValue)")
+        }
+        let withoutProbabilities = PlotInputs(
+            classification: try ClassificationData(yTrue: c.yTrue, yPred: c.yPred, labels: ["a", "b", "c"]))
+        let error = #expect(throws: PlotError.self) { try withoutProbabilities.svg(for: .rocCurve) }
+        #expect(error?.code == .missingInput && error?.plot == "roc_curve")
+        #expect(error?.message.contains("class probabilities") == true)
+        #expect(throws: PlotError.self) { try PlotInputs().svg(for: .clusterScatter) }
+        #expect(throws: PlotError.self) { try PlotInputs().svg(for: .targetDistribution) }
+    }
+}

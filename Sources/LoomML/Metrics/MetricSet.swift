@@ -195,8 +195,14 @@ public struct MetricSet: Sendable, Equatable {
         _ name: MetricName, into report: inout MetricReport,
         _ compute: () throws(MetricError) -> Double?
     ) throws(MetricError) {
-        do {
-            if let value = try compute() { report.metrics[name.rawValue] = value }
+        do throws(MetricError) {
+            guard let value = try compute() else { return }
+            // JSON has no NaN or infinity; no metric here produces one, but a report must
+            // always encode.
+            guard value.isFinite else {
+                throw MetricError(.undefinedMetric, metric: name.rawValue, "the value is \(value)")
+            }
+            report.metrics[name.rawValue] = value
         } catch {
             let attributed = error.attributed(to: name.rawValue)
             guard attributed.code == .undefinedMetric else { throw attributed }

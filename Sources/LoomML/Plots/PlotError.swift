@@ -14,6 +14,8 @@ public struct PlotError: Error, Codable, Sendable, Equatable, CustomStringConver
         public static let invalidArgument = Code(rawValue: "invalid_argument")
         /// NaN or infinity in the data.
         public static let nonFiniteValue = Code(rawValue: "non_finite_value")
+        /// The plot needs an input that was not given (a ROC curve without probabilities).
+        public static let missingInput = Code(rawValue: "missing_input")
         /// The data cannot make this plot (a ROC curve without both classes).
         public static let undefinedPlot = Code(rawValue: "undefined_plot")
     }
