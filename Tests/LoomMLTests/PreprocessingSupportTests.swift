@@ -140,4 +140,19 @@ struct PreprocessingSupportTests {
         let node = try JSONDecoder().decode(PreprocessingNode.self, from: Data(#"{"id": "p1", "method": "minmax_scaler", "parameters": {"feature_range": [-1, 1]}}"#.utf8))
         #expect(node.parameters["feature_range"] == [-1, 1])
     }
+
+    @Test("selection-based percentiles equal NumPy's linear percentiles of the sorted values")
+    func percentilesBySelection() {
+        var generator = SplitMix64(seed: 3)
+        for count in [1, 2, 3, 10, 101, 1_000] {
+            for distinct in [1, 3, 1_000_000] {
+                let values = (0..<count).map { _ in Double(generator.next(below: UInt64(distinct))) }
+                let sorted = values.sorted()
+                let qs = [0.0, 10, 25, 50, 75, 90, 100, 33.3]
+                #expect(percentiles(values, qs) == qs.map { percentile(sorted: sorted, $0) })
+            }
+        }
+        // NumPy: np.percentile([1, 2, 3, 4], [25, 50, 75]) == [1.75, 2.5, 3.25]
+        #expect(percentiles([4, 1, 3, 2], [25, 50, 75]) == [1.75, 2.5, 3.25])
+    }
 }

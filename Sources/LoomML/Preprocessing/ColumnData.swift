@@ -170,17 +170,85 @@ func presentValues(_ values: [Double], _ presence: [Bool]?, rows: [Int]) -> [Dou
     return result
 }
 
-/// The q-th percentile (0...100) of sorted values with linear interpolation, computed as
-/// NumPy's `percentile(method="linear")` does. `sorted` must not be empty.
+/// The q-th percentiles (each 0...100) of non-empty values with linear interpolation,
+/// as NumPy's `percentile(method="linear")`. Uses selection rather than a full sort, so
+/// a few percentiles of a long column cost about two passes over it.
+func percentiles(_ input: [Double], _ qs: [Double]) -> [Double] {
+    var values = input
+    let count = values.count
+    var results = [Double](repeating: 0, count: qs.count)
+    let order = qs.indices.sorted { qs[$0] < qs[$1] }
+    var start = 0
+    values.withUnsafeMutableBufferPointer { buffer in
+        for index in order {
+            let position = qs[index] / 100 * Double(count - 1)
+            let low = min(max(Int(position.rounded(.down)), 0), count - 1)
+            select(buffer, rank: low, from: start)
+            let a = buffer[low]
+            var b = a
+            if low + 1 < count {
+                b = buffer[low + 1]
+                for item in buffer[(low + 2)...] where item < b { b = item }
+            }
+            results[index] = lerp(a, b, position - Double(low))
+            start = low
+        }
+    }
+    return results
+}
+
+/// The q-th percentile of values already sorted ascending (non-empty).
 func percentile(sorted: [Double], _ q: Double) -> Double {
     let position = q / 100 * Double(sorted.count - 1)
     let low = Int(position.rounded(.down))
     let high = min(low + 1, sorted.count - 1)
-    let fraction = position - Double(low)
-    let a = sorted[low]
-    let b = sorted[high]
-    // NumPy's lerp, which interpolates from the nearer end.
-    return fraction >= 0.5 ? b - (b - a) * (1 - fraction) : a + (b - a) * fraction
+    return lerp(sorted[low], sorted[high], position - Double(low))
+}
+
+/// NumPy's lerp, which interpolates from the nearer end.
+private func lerp(_ a: Double, _ b: Double, _ fraction: Double) -> Double {
+    fraction >= 0.5 ? b - (b - a) * (1 - fraction) : a + (b - a) * fraction
+}
+
+/// Rearranges `buffer[start...]` so that the element at `rank` is the one a sort would
+/// put there, smaller ones before it and larger ones after (quickselect with a median
+/// of three, falling back to sorting the range if partitions keep coming out lopsided).
+/// Every element of `buffer[..<start]` must be ≤ every element after.
+private func select(_ buffer: UnsafeMutableBufferPointer<Double>, rank: Int, from start: Int) {
+    var low = start
+    var high = buffer.count - 1
+    var budget = 2 * (Int.bitWidth - buffer.count.leadingZeroBitCount) + 8
+    while high > low {
+        if budget == 0 {
+            var range = UnsafeMutableBufferPointer(rebasing: buffer[low...high])
+            range.sort()
+            return
+        }
+        budget -= 1
+        let middle = low + (high - low) / 2
+        if buffer[middle] < buffer[low] { buffer.swapAt(middle, low) }
+        if buffer[high] < buffer[low] { buffer.swapAt(high, low) }
+        if buffer[high] < buffer[middle] { buffer.swapAt(high, middle) }
+        let pivot = buffer[middle]
+        var i = low
+        var j = high
+        while i <= j {
+            while buffer[i] < pivot { i += 1 }
+            while buffer[j] > pivot { j -= 1 }
+            if i <= j {
+                buffer.swapAt(i, j)
+                i += 1
+                j -= 1
+            }
+        }
+        if rank <= j {
+            high = j
+        } else if rank >= i {
+            low = i
+        } else {
+            return
+        }
+    }
 }
 
 /// The mean and the population variance (divisor n) of non-empty values, in two passes.

@@ -31,9 +31,8 @@ public struct RemoveOutliers: RowFilterStep {
             let present = presentValues(values, presence, rows: Array(0..<table.rowCount))
             guard !present.isEmpty else { continue }
             if rule == "iqr" {
-                let sorted = present.sorted()
-                let q1 = percentile(sorted: sorted, 25)
-                let q3 = percentile(sorted: sorted, 75)
+                let quartiles = percentiles(present, [25, 75])
+                let (q1, q3) = (quartiles[0], quartiles[1])
                 let spread = q3 - q1
                 result.append((column.name, q1 - threshold * spread, q3 + threshold * spread))
             } else {

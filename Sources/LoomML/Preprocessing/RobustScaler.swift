@@ -29,9 +29,9 @@ public struct RobustScaler: TransformStep {
         var ranges: [Double] = []
         for (name, values) in zip(names, trainingValues(table, columns: indices, rows: trainingRows)) {
             try requireValues(values, column: name, by: identity)
-            let sorted = values.sorted()
-            centers.append(percentile(sorted: sorted, 50))
-            ranges.append(percentile(sorted: sorted, quantileRange.high) - percentile(sorted: sorted, quantileRange.low))
+            let stats = percentiles(values, [50, quantileRange.low, quantileRange.high])
+            centers.append(stats[0])
+            ranges.append(stats[2] - stats[1])
         }
         return Fitted(identity: identity, columns: names, medians: centers, quantileRanges: ranges, withCentering: withCentering, withScaling: withScaling)
     }

@@ -64,7 +64,7 @@ public struct SimpleImputer: TransformStep {
             let present = presentValues(values, presence, rows: rows)
             try requireValues(present, column: column.name, by: identity)
             if strategy == "mean" { return .float64(meanAndVariance(present).mean) }
-            return .float64(percentile(sorted: present.sorted(), 50))
+            return .float64(percentiles(present, [50])[0])
         case "most_frequent":
             let counts = try categoryCounts(column, rows: rows, by: identity, purpose: "", skipsMissing: true)
             guard var top = counts.first else {
