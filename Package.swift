@@ -46,7 +46,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "LoomColumnar", dependencies: ["CLZ4"], resources: [.copy("Samples")], swiftSettings: swiftSettings),
-        .target(name: "LoomML", dependencies: ["LoomColumnar"], swiftSettings: swiftSettings),
+        .target(name: "LoomML", dependencies: ["LoomColumnar"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(name: "LoomWorkflow", dependencies: ["LoomML"], swiftSettings: swiftSettings),
 
         // I/O.
@@ -101,6 +101,6 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "LoomStoreTests", dependencies: ["LoomStore", "CPostgres"], swiftSettings: swiftSettings),
-        .testTarget(name: "LoomMLTests", dependencies: ["LoomML"], swiftSettings: swiftSettings),
+        .testTarget(name: "LoomMLTests", dependencies: ["LoomML", "LoomColumnar"], swiftSettings: swiftSettings),
     ]
 )

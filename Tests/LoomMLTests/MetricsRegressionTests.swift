@@ -1,3 +1,4 @@
+import LoomColumnar
 import Testing
 
 @testable import LoomML

@@ -1,3 +1,4 @@
+import LoomColumnar
 import Foundation
 import Testing
 

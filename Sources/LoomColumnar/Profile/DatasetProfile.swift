@@ -90,11 +90,6 @@ public struct ValueCount: Sendable, Equatable, Codable {
     public var count: Int
 }
 
-public enum ProblemType: String, Sendable, Equatable, Codable {
-    case classification
-    case regression
-}
-
 public struct ProblemSuggestion: Sendable, Equatable, Codable {
     public var target: String
     public var problemType: ProblemType

@@ -1,3 +1,5 @@
+import LoomColumnar
+
 /// The result of evaluating a metric set: what the evaluate node stores (jsonb), streams
 /// as a `metrics` event and shows. Keys are snake_case and stable.
 ///
@@ -45,13 +47,6 @@ public struct MetricReport: Codable, Sendable, Equatable {
         case classificationReport = "classification_report"
         case silhouetteSample = "silhouette_sample"
     }
-}
-
-/// The kind of model a metric set evaluates.
-public enum ProblemType: String, Codable, Sendable, CaseIterable {
-    case classification
-    case regression
-    case clustering
 }
 
 /// Counts of true (rows) against predicted (columns) classes, in `labels` order.

@@ -1,3 +1,5 @@
+import LoomColumnar
+
 /// Every metric Loom computes, by the name users write in an evaluate node (scikit-learn's
 /// names, as in `shared/reference`).
 public enum MetricName: String, Codable, Sendable, CaseIterable {

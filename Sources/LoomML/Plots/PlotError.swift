@@ -1,3 +1,5 @@
+import LoomColumnar
+
 /// Why a plot could not be drawn. `code` is stable; `plot` names the plot kind.
 public struct PlotError: Error, Codable, Sendable, Equatable, CustomStringConvertible {
     public struct Code: RawRepresentable, Codable, Sendable, Hashable {
