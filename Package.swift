@@ -101,6 +101,6 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "LoomStoreTests", dependencies: ["LoomStore", "CPostgres"], swiftSettings: swiftSettings),
-        .testTarget(name: "LoomMLTests", dependencies: ["LoomML", "LoomColumnar"], swiftSettings: swiftSettings),
+        .testTarget(name: "LoomMLTests", dependencies: ["LoomML", "LoomColumnar"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     ]
 )
