@@ -366,17 +366,16 @@ final class CARTBuilder {
             var left = base + node.start
             var right = 0
             for p in (base + node.start)..<(base + node.end) {
+                // Branch-free: write the entry to both places, advance the one it belongs to.
                 let row = order[p]
                 let value = values[p]
-                if goesLeft[Int(row)] != 0 {
-                    order[left] = row
-                    values[left] = value
-                    left += 1
-                } else {
-                    scratchOrder[right] = row
-                    scratchValues[right] = value
-                    right += 1
-                }
+                let isLeft = Int(goesLeft[Int(row)])
+                order[left] = row
+                values[left] = value
+                scratchOrder[right] = row
+                scratchValues[right] = value
+                left += isLeft
+                right += 1 - isLeft
             }
             (order + left).update(from: scratchOrder, count: right)
             (values + left).update(from: scratchValues, count: right)
