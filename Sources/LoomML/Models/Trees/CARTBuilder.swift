@@ -36,7 +36,7 @@ final class CARTBuilder {
     private let targets: CARTTargets
     private let weights: [Double]
     private let parameters: CARTParameters
-    private var random: TreeRandom
+    private var random: ScikitTreeRandom
     private let control: FitControl
 
     private let n: Int
@@ -52,6 +52,8 @@ final class CARTBuilder {
     private let leftCounts: UnsafeMutablePointer<Double>
     private let nodeValue: UnsafeMutablePointer<Double>
     private var features: [Int]
+    /// scikit-learn's `constant_features`: the known constant features in their original order.
+    private var constantFeatures: [Int]
     private var workSinceCheck = 0
 
     /// `weights[i]` is row i's weight (bootstrap count); rows of weight 0 are left out as
@@ -61,7 +63,7 @@ final class CARTBuilder {
         targets: CARTTargets,
         weights: [Double],
         parameters: CARTParameters,
-        random: TreeRandom,
+        random: ScikitTreeRandom,
         control: FitControl
     ) {
         self.columns = columns
@@ -86,6 +88,7 @@ final class CARTBuilder {
         leftCounts = .allocate(capacity: width)
         nodeValue = .allocate(capacity: width)
         features = Array(0..<d)
+        constantFeatures = Array(0..<d)
     }
 
     deinit {
@@ -125,7 +128,8 @@ final class CARTBuilder {
         var stack = [PendingNode(start: 0, end: m, depth: 0, parent: -1, isLeft: false, constantCount: 0, statsFeature: 0)]
         while let node = stack.popLast() {
             let count = node.end - node.start
-            workSinceCheck += count * d
+            // Poll every 64 nodes or every ~2M row-feature visits, whichever comes first.
+            workSinceCheck += count * d + (1 << 15)
             if workSinceCheck > 1 << 21 {
                 workSinceCheck = 0
                 try control.checkCancellation()
@@ -250,7 +254,7 @@ final class CARTBuilder {
             && (visited < parameters.maxFeatures || visited <= foundConstants + drawnConstants)
         {
             visited += 1
-            var j = drawnConstants + random.nextInt(below: remaining - foundConstants - drawnConstants)
+            var j = random.nextInt(from: drawnConstants, below: remaining - foundConstants)
             if j < knownConstants {
                 features.swapAt(drawnConstants, j)
                 drawnConstants += 1
@@ -269,6 +273,10 @@ final class CARTBuilder {
             features.swapAt(remaining, j)
             scan(feature: feature, node: node, weight: weight, best: &best)
         }
+        // As scikit-learn: restore the known constants' order for siblings and descendants,
+        // then record the newly found ones after them.
+        for i in 0..<knownConstants { features[i] = constantFeatures[i] }
+        for i in knownConstants..<totalConstants { constantFeatures[i] = features[i] }
         return (best, totalConstants)
     }
 
@@ -302,17 +310,21 @@ final class CARTBuilder {
                         let leftSize = p + 1 - start
                         if leftSize < minLeaf || end - p - 1 < minLeaf { continue }
                         let rightWeight = weight - leftWeight
+                        // scikit-learn's proxy, −w_R·impurity_R − w_L·impurity_L, with its
+                        // arithmetic, so equally good splits compare equal here too.
                         let proxy: Double
                         if entropy {
-                            var s = 0.0
+                            var entropyLeft = 0.0, entropyRight = 0.0
                             for c in 0..<width {
                                 let l = leftCounts[c], r = nodeCounts[c] - l
-                                if l > 0 { s += l * log2Value(l) }
-                                if r > 0 { s += r * log2Value(r) }
+                                if l > 0 { entropyLeft -= l / leftWeight * log2Value(l / leftWeight) }
+                                if r > 0 { entropyRight -= r / rightWeight * log2Value(r / rightWeight) }
                             }
-                            proxy = s - leftWeight * log2Value(leftWeight) - rightWeight * log2Value(rightWeight)
+                            proxy = -rightWeight * entropyRight - leftWeight * entropyLeft
                         } else {
-                            proxy = leftSquares / leftWeight + rightSquares / rightWeight
+                            let giniLeft = 1.0 - leftSquares / (leftWeight * leftWeight)
+                            let giniRight = 1.0 - rightSquares / (rightWeight * rightWeight)
+                            proxy = -rightWeight * giniRight - leftWeight * giniLeft
                         }
                         if proxy > candidate {
                             candidate = proxy
@@ -322,22 +334,38 @@ final class CARTBuilder {
                 }
             case .values(let y):
                 y.withUnsafeBufferPointer { y in
+                    // scikit-learn's MSE criterion moves rows into the left child only at
+                    // candidate positions, from the nearer end; the same order of additions
+                    // gives the same rounding, so near-ties break the same way.
                     let total = nodeCounts[0]
                     var leftSum = 0.0
                     var leftWeight = 0.0
+                    var cursor = start
                     for p in start..<(end - 1) {
-                        let row = Int(order[base + p])
-                        let w = weights[row]
-                        leftSum += w * y[row]
-                        leftWeight += w
                         if Double(values[base + p + 1]) <= Double(values[base + p]) + Self.featureThreshold { continue }
-                        let leftSize = p + 1 - start
-                        if leftSize < minLeaf || end - p - 1 < minLeaf { continue }
+                        let next = p + 1
+                        if next - start < minLeaf || end - next < minLeaf { continue }
+                        if next - cursor <= end - next {
+                            for q in cursor..<next {
+                                let row = Int(order[base + q])
+                                leftSum += weights[row] * y[row]
+                                leftWeight += weights[row]
+                            }
+                        } else {
+                            leftSum = total
+                            leftWeight = weight
+                            for q in stride(from: end - 1, through: next, by: -1) {
+                                let row = Int(order[base + q])
+                                leftSum -= weights[row] * y[row]
+                                leftWeight -= weights[row]
+                            }
+                        }
+                        cursor = next
                         let rightSum = total - leftSum
                         let proxy = leftSum * leftSum / leftWeight + rightSum * rightSum / (weight - leftWeight)
                         if proxy > candidate {
                             candidate = proxy
-                            position = p + 1
+                            position = next
                         }
                     }
                 }
@@ -399,5 +427,6 @@ final class CARTBuilder {
 
 @inline(__always)
 func log2Value(_ x: Double) -> Double {
-    x > 0 ? log2(x) : 0
+    // scikit-learn's `log`: ln(x) / ln(2), not log2(x), which may differ in the last bit.
+    x > 0 ? log(x) / log(2.0) : 0
 }

@@ -7,7 +7,7 @@
 // - min_samples_split: ≥ 2, default 2
 // - min_samples_leaf: ≥ 1, default 1
 // - max_features: all (default) | sqrt | log2 | count 1…features | fraction in (0, 1]
-// - random_state: nil (fresh entropy each fit) or ≥ 0; it orders the features each node
+// - random_state: nil (fresh entropy each fit) or 0…2³²−1, drawn as scikit-learn draws; it orders the features each node
 //   visits, which breaks ties between equally good splits, and draws them when max_features
 //   is below the feature count.
 // Features are rounded to float32 like scikit-learn does; probabilities are the class
@@ -81,7 +81,7 @@ public struct DecisionTreeClassifier: Classifier {
             targets: .classes(y.map { Int32($0) }, classCount: classCount),
             weights: [Double](repeating: 1, count: x.rows),
             parameters: parameters,
-            random: TreeRandom(seed: TreeRandom.seed(from: configuration.randomState)),
+            random: ScikitTreeRandom(randomState: UInt32(truncatingIfNeeded: TreeRandom.seed(from: configuration.randomState))),
             control: control
         )
         tree = try builder.build()
@@ -127,8 +127,10 @@ enum TreeHyperparameters {
     }
 
     static func validateRandomState(_ randomState: Int?) throws(ModelError) {
-        if let randomState, randomState < 0 {
-            throw ModelError(.invalidHyperparameter, field: "random_state", "random_state must be at least 0, got \(randomState)")
+        if let randomState, randomState < 0 || randomState > Int(UInt32.max) {
+            throw ModelError(
+                .invalidHyperparameter, field: "random_state", "random_state must be in 0...4294967295, got \(randomState)"
+            )
         }
     }
 }

@@ -6,7 +6,7 @@
 // - min_samples_split: ≥ 2, default 2
 // - min_samples_leaf: ≥ 1, default 1
 // - max_features: all (default) | sqrt | log2 | count 1…features | fraction in (0, 1]
-// - random_state: nil (fresh entropy each fit) or ≥ 0 (feature order, ties, draws)
+// - random_state: nil (fresh entropy each fit) or 0…2³²−1 (feature order, ties, draws, as scikit-learn)
 // A prediction is the mean target of a row's leaf; features are rounded to float32 like
 // scikit-learn; `featureImportances` is the normalised decrease of squared error.
 
@@ -69,7 +69,7 @@ public struct DecisionTreeRegressor: Regressor {
             targets: .values(y),
             weights: [Double](repeating: 1, count: x.rows),
             parameters: parameters,
-            random: TreeRandom(seed: TreeRandom.seed(from: configuration.randomState)),
+            random: ScikitTreeRandom(randomState: UInt32(truncatingIfNeeded: TreeRandom.seed(from: configuration.randomState))),
             control: control
         )
         tree = try builder.build()

@@ -25,7 +25,7 @@ struct ForestBuilder {
             }
             let builder = CARTBuilder(
                 columns: columns, targets: targets, weights: weights, parameters: parameters,
-                random: random, control: control
+                random: ScikitTreeRandom(randomState: UInt32(truncatingIfNeeded: random.next())), control: control
             )
             let tree = try builder.build()
             trees.withLock { $0[t] = tree }
