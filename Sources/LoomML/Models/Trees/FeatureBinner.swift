@@ -4,6 +4,8 @@
 // percentiles at 1/max_bins, 2/max_bins, …, computed on at most 200,000 rows drawn at
 // random. A value goes to the first bin whose threshold is at least the value.
 
+import Synchronization
+
 struct FeatureBinner: Sendable, Equatable {
     static let subsampleSize = 200_000
 
@@ -11,7 +13,7 @@ struct FeatureBinner: Sendable, Equatable {
     let thresholds: [[Double]]
 
     /// Learns thresholds from `rows` of `x`.
-    init(fitting x: FeatureMatrixView, rows: [Int], maxBins: Int, random: inout TreeRandom) {
+    init(fitting x: FeatureMatrixView, rows: [Int], maxBins: Int, threads: Int?, random: inout TreeRandom) {
         var sample = rows
         if sample.count > Self.subsampleSize {
             for i in 0..<Self.subsampleSize {
@@ -19,15 +21,16 @@ struct FeatureBinner: Sendable, Equatable {
             }
             sample.removeLast(sample.count - Self.subsampleSize)
         }
-        var result: [[Double]] = []
-        result.reserveCapacity(x.columns)
-        var column = [Double](repeating: 0, count: sample.count)
-        for f in 0..<x.columns {
-            for (i, row) in sample.enumerated() { column[i] = x.values[row * x.columns + f] }
+        // Features are independent: sort and cut them on every core.
+        let result = Mutex<[[Double]]>([[Double]](repeating: [], count: x.columns))
+        let sampled = sample
+        TreeParallel.forEach(count: x.columns, threads: threads) { f in
+            var column = sampled.map { x.values[$0 * x.columns + f] }
             column.sort()
-            result.append(Self.thresholds(sorted: column, maxBins: maxBins))
+            let edges = Self.thresholds(sorted: column, maxBins: maxBins)
+            result.withLock { $0[f] = edges }
         }
-        thresholds = result
+        thresholds = result.withLock { $0 }
     }
 
     private static func thresholds(sorted: [Double], maxBins: Int) -> [Double] {
@@ -57,12 +60,14 @@ struct FeatureBinner: Sendable, Equatable {
     var binCounts: [Int] { thresholds.map { $0.count + 1 } }
 
     /// Bins `rows` of `x`, column-major: `result[f * rows.count + i]`.
-    func bin(_ x: FeatureMatrixView, rows: [Int]) -> [UInt8] {
+    func bin(_ x: FeatureMatrixView, rows: [Int], threads: Int?) -> [UInt8] {
         let count = rows.count
         var binned = [UInt8](repeating: 0, count: count * x.columns)
         binned.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
             x.values.withUnsafeBufferPointer { values in
-                for f in 0..<x.columns {
+                nonisolated(unsafe) let values = values
+                TreeParallel.forEach(count: x.columns, threads: count >= 10_000 ? threads : 1) { f in
                     thresholds[f].withUnsafeBufferPointer { edges in
                         for (i, row) in rows.enumerated() {
                             out[f * count + i] = UInt8(Self.bin(values[row * x.columns + f], edges))

@@ -58,10 +58,12 @@ struct HistGradientBoosting: Sendable {
             }
         }
         try control.checkCancellation()
-        binner = FeatureBinner(fitting: x, rows: trainRows, maxBins: configuration.maxBins, random: &random)
+        binner = FeatureBinner(
+            fitting: x, rows: trainRows, maxBins: configuration.maxBins, threads: configuration.threadCount, random: &random
+        )
         let n = trainRows.count
-        let binnedTrain = binner.bin(x, rows: trainRows)
-        let binnedValidation = binner.bin(x, rows: validationRows)
+        let binnedTrain = binner.bin(x, rows: trainRows, threads: configuration.threadCount)
+        let binnedValidation = binner.bin(x, rows: validationRows, threads: configuration.threadCount)
         let y = trainRows.map { targets[$0] }
         let yValidation = validationRows.map { targets[$0] }
         baseline = Self.baseline(y, loss: loss)
