@@ -114,6 +114,7 @@ import Testing
         #expect(mismatch?.code == .invalidInput)
         #expect(throws: ModelError.self) { try classifier.fit(x, [0, 2], classCount: 2, control: .none) }
         #expect(throws: ModelError.self) { try classifier.fit(x, [0, -1], classCount: 2, control: .none) }
+        #expect(throws: ModelError.self) { try classifier.fit(x, [0, 1], classCount: 1 << 40, control: .none) }
         let huge = try FeatureMatrixView(values: [0, 1e300, 2, 3], rows: 2, columns: 2)
         #expect(throws: ModelError.self) { try classifier.fit(huge, [0, 1], classCount: 2, control: .none) }
         let empty = try FeatureMatrixView(values: [], rows: 0, columns: 2)

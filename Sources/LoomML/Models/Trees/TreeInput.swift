@@ -4,10 +4,13 @@
 // split found here is the split scikit-learn finds on the same data.
 
 enum TreeInput {
+    /// Class counts beyond this are a mistake, not a dataset (each node keeps one number per class).
+    static let maxClassCount = 100_000
+
     static func checkClassification(_ x: FeatureMatrixView, _ y: [Int], classCount: Int) throws(ModelError) {
         try checkShape(x, targetCount: y.count)
-        guard classCount >= 1 else {
-            throw ModelError(.invalidInput, "classCount must be at least 1, got \(classCount)")
+        guard classCount >= 1, classCount <= maxClassCount else {
+            throw ModelError(.invalidInput, "classCount must be in 1...\(maxClassCount), got \(classCount)")
         }
         if let index = y.firstIndex(where: { $0 < 0 || $0 >= classCount }) {
             throw ModelError(.invalidInput, "row \(index) has class \(y[index]), outside 0..<\(classCount)")
@@ -24,6 +27,10 @@ enum TreeInput {
     private static func checkShape(_ x: FeatureMatrixView, targetCount: Int) throws(ModelError) {
         guard x.rows >= 1 else { throw ModelError(.invalidInput, "cannot fit on 0 rows") }
         guard x.columns >= 1 else { throw ModelError(.invalidInput, "cannot fit on 0 features") }
+        // Row numbers are stored as Int32 in the sorted feature lists.
+        guard x.rows < Int(Int32.max) else {
+            throw ModelError(.invalidInput, "tree models fit at most \(Int32.max - 1) rows, got \(x.rows)")
+        }
         guard targetCount == x.rows else {
             throw ModelError(.invalidInput, "\(x.rows) rows of features but \(targetCount) targets")
         }
