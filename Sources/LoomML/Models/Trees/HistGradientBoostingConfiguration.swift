@@ -14,7 +14,7 @@
 //   (scikit-learn's scoring="loss")
 // - validation_fraction: in (0, 1), default 0.1;  n_iter_no_change: ≥ 1, default 10;
 //   tol: ≥ 0, default 1e-7
-// - random_state: nil (fresh entropy each fit) or ≥ 0 (the validation split, the binning subsample)
+// - random_state: nil (fresh entropy each fit) or 0…2³²−1 (the validation split, the binning subsample)
 // - n_jobs (`threadCount`): nil (default, every core) or ≥ 1 threads for binning and histograms
 
 public struct HistGradientBoostingConfiguration: Sendable, Equatable, Hashable {

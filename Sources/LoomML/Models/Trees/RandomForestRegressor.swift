@@ -8,7 +8,7 @@
 // - min_samples_split: ≥ 2, default 2;  min_samples_leaf: ≥ 1, default 1
 // - max_features: fraction 1.0 (default, every feature) | sqrt | log2 | all | count | fraction in (0, 1]
 // - bootstrap: true (default) draws n rows with replacement per tree; false uses every row
-// - random_state: nil (fresh entropy each fit) or ≥ 0
+// - random_state: nil (fresh entropy each fit) or 0…2³²−1 (bootstrap draws and each tree's feature draws)
 // - n_jobs (`threadCount`): nil (default, every core) or ≥ 1 threads; results do not depend on it
 
 public struct RandomForestRegressor: Regressor {
