@@ -1,0 +1,262 @@
+// HistGradientBoosting: the boosting loop shared by the classifier and the regressor, as in
+// scikit-learn's BaseHistGradientBoosting.fit: start from the loss's best constant, then each
+// iteration computes gradients and hessians of the loss at the current raw predictions and
+// fits one histogram tree per output to them. Losses: half squared error (regression),
+// binary log-loss (one output), multinomial log-loss with softmax (one output per class).
+
+import Foundation
+
+struct HistGradientBoosting: Sendable {
+    enum Loss: Sendable, Equatable {
+        case squaredError
+        case binaryLogLoss
+        case multinomial(classCount: Int)
+
+        var outputCount: Int {
+            if case .multinomial(let classCount) = self { return classCount }
+            return 1
+        }
+    }
+
+    let loss: Loss
+    let binner: FeatureBinner
+    /// The starting raw prediction of each output.
+    let baseline: [Double]
+    /// trees[iteration][output]
+    let trees: [[HistogramTree]]
+    let featureCount: Int
+    /// Split gain summed per feature, normalised to sum to 1 (LightGBM's "gain" importance).
+    let importances: [Double]
+
+    var iterationCount: Int { trees.count }
+
+    /// Fits on `targets`: class indices (as doubles) for the log-losses, values otherwise.
+    init(
+        _ x: FeatureMatrixView, _ targets: [Double], loss: Loss, configuration: HistGradientBoostingConfiguration,
+        control: FitControl
+    ) throws(ModelError) {
+        self.loss = loss
+        featureCount = x.columns
+        let k = loss.outputCount
+        var random = TreeRandom(seed: TreeRandom.seed(from: configuration.randomState))
+        let stopEarly = switch configuration.earlyStopping {
+        case .on: true
+        case .off: false
+        case .auto: x.rows > 10_000
+        }
+        var trainRows = Array(0..<x.rows)
+        var validationRows: [Int] = []
+        if stopEarly {
+            (trainRows, validationRows) = Self.split(
+                targets, fraction: configuration.validationFraction, stratified: loss != .squaredError, random: &random
+            )
+            guard !trainRows.isEmpty, !validationRows.isEmpty else {
+                throw ModelError(
+                    .invalidInput,
+                    "\(x.rows) rows are too few to hold out validation_fraction \(configuration.validationFraction) for early stopping"
+                )
+            }
+        }
+        try control.checkCancellation()
+        binner = FeatureBinner(
+            fitting: x, rows: trainRows, maxBins: configuration.maxBins, threads: configuration.threadCount, random: &random
+        )
+        let n = trainRows.count
+        let binnedTrain = binner.bin(x, rows: trainRows, threads: configuration.threadCount)
+        let binnedValidation = binner.bin(x, rows: validationRows, threads: configuration.threadCount)
+        let y = trainRows.map { targets[$0] }
+        let yValidation = validationRows.map { targets[$0] }
+        baseline = Self.baseline(y, loss: loss)
+
+        var raw = [Double](repeating: 0, count: n * k)
+        for i in 0..<n { for c in 0..<k { raw[i * k + c] = baseline[c] } }
+        var rawValidation = [Double](repeating: 0, count: validationRows.count * k)
+        for i in 0..<validationRows.count { for c in 0..<k { rawValidation[i * k + c] = baseline[c] } }
+        var scores = stopEarly ? [-Self.meanLoss(rawValidation, yValidation, loss: loss)] : []
+
+        let grower = HistogramTreeGrower(
+            binned: binnedTrain, rows: n, binner: binner,
+            parameters: HistogramGrowerParameters(
+                maxLeafNodes: configuration.maxLeafNodes ?? Int.max,
+                maxDepth: configuration.maxDepth ?? Int.max,
+                minSamplesLeaf: configuration.minSamplesLeaf,
+                l2Regularization: configuration.l2Regularization,
+                learningRate: configuration.learningRate,
+                threadCount: configuration.threadCount
+            )
+        )
+        var gradients = [[Double]](repeating: [Double](repeating: 0, count: n), count: k)
+        var hessians = [[Double]](repeating: [Double](repeating: 1, count: n), count: k)
+        var fitted: [[HistogramTree]] = []
+        for iteration in 0..<configuration.maxIter {
+            try control.checkCancellation()
+            Self.gradients(raw, y, loss: loss, gradients: &gradients, hessians: &hessians)
+            var iterationTrees: [HistogramTree] = []
+            for c in 0..<k {
+                let tree = try grower.grow(
+                    gradients: gradients[c], hessians: loss == .squaredError ? nil : hessians[c],
+                    raw: &raw, stride: k, offset: c, control: control
+                )
+                iterationTrees.append(tree)
+            }
+            fitted.append(iterationTrees)
+            control.progress(Double(iteration + 1) / Double(configuration.maxIter))
+            if stopEarly {
+                binnedValidation.withUnsafeBufferPointer { binned in
+                    for i in 0..<validationRows.count {
+                        for c in 0..<k {
+                            rawValidation[i * k + c] += iterationTrees[c].predictBinned(binned, row: i, rows: validationRows.count)
+                        }
+                    }
+                }
+                scores.append(-Self.meanLoss(rawValidation, yValidation, loss: loss))
+                if Self.shouldStop(scores, iterationsWithoutChange: configuration.nIterNoChange, tol: configuration.tol) {
+                    break
+                }
+            }
+        }
+        trees = fitted
+        var gains = grower.gains
+        let total = gains.reduce(0, +)
+        if total > 0 { for f in gains.indices { gains[f] /= total } }
+        importances = gains
+        control.progress(1)
+    }
+
+    /// Row-major `rows × outputs` raw predictions (before the sigmoid or softmax).
+    func rawPredictions(_ x: FeatureMatrixView) -> [Double] {
+        let k = loss.outputCount
+        var raw = [Double](repeating: 0, count: x.rows * k)
+        x.values.withUnsafeBufferPointer { values in
+            for i in 0..<x.rows {
+                let row = values.baseAddress! + i * x.columns
+                for c in 0..<k {
+                    var sum = baseline[c]
+                    for iteration in trees { sum += iteration[c].predict(row) }
+                    raw[i * k + c] = sum
+                }
+            }
+        }
+        return raw
+    }
+
+    /// scikit-learn's `_should_stop`: stop when none of the last `iterationsWithoutChange`
+    /// scores beats the score before them by more than `tol`.
+    static func shouldStop(_ scores: [Double], iterationsWithoutChange: Int, tol: Double) -> Bool {
+        let reference = iterationsWithoutChange + 1
+        guard scores.count >= reference else { return false }
+        let referenceScore = scores[scores.count - reference] + tol
+        return !scores.suffix(iterationsWithoutChange).contains { $0 > referenceScore }
+    }
+
+    /// A random hold-out of `fraction` of the rows (at least one), per class when stratified.
+    private static func split(
+        _ targets: [Double], fraction: Double, stratified: Bool, random: inout TreeRandom
+    ) -> (train: [Int], validation: [Int]) {
+        var groups: [[Int]]
+        if stratified {
+            var byClass: [Int: [Int]] = [:]
+            for (i, target) in targets.enumerated() { byClass[Int(target), default: []].append(i) }
+            groups = byClass.keys.sorted().map { byClass[$0]! }
+        } else {
+            groups = [Array(targets.indices)]
+        }
+        var train: [Int] = [], validation: [Int] = []
+        for var group in groups {
+            for i in stride(from: group.count - 1, to: 0, by: -1) { group.swapAt(i, random.nextInt(below: i + 1)) }
+            let held = min(group.count, Int((Double(group.count) * fraction).rounded(.up)))
+            validation.append(contentsOf: group[0..<held])
+            train.append(contentsOf: group[held...])
+        }
+        train.sort()
+        validation.sort()
+        return (train, validation)
+    }
+
+    private static let probabilityEpsilon = Double.ulpOfOne
+
+    /// The best constant raw prediction: the mean, the log-odds, or centred log-priors.
+    private static func baseline(_ y: [Double], loss: Loss) -> [Double] {
+        let n = Double(y.count)
+        switch loss {
+        case .squaredError:
+            return [y.reduce(0, +) / n]
+        case .binaryLogLoss:
+            let p = min(max(y.reduce(0, +) / n, probabilityEpsilon), 1 - probabilityEpsilon)
+            return [log(p / (1 - p))]
+        case .multinomial(let classCount):
+            var counts = [Double](repeating: 0, count: classCount)
+            for target in y { counts[Int(target)] += 1 }
+            let logs = counts.map { log(min(max($0 / n, probabilityEpsilon), 1 - probabilityEpsilon)) }
+            let mean = logs.reduce(0, +) / Double(classCount)
+            return logs.map { $0 - mean }
+        }
+    }
+
+    private static func gradients(
+        _ raw: [Double], _ y: [Double], loss: Loss, gradients: inout [[Double]], hessians: inout [[Double]]
+    ) {
+        let n = y.count
+        switch loss {
+        case .squaredError:
+            for i in 0..<n { gradients[0][i] = raw[i] - y[i] }
+        case .binaryLogLoss:
+            for i in 0..<n {
+                let p = sigmoid(raw[i])
+                gradients[0][i] = p - y[i]
+                hessians[0][i] = p * (1 - p)
+            }
+        case .multinomial(let k):
+            var probabilities = [Double](repeating: 0, count: k)
+            for i in 0..<n {
+                softmax(raw, row: i, width: k, into: &probabilities)
+                let target = Int(y[i])
+                for c in 0..<k {
+                    let p = probabilities[c]
+                    gradients[c][i] = p - (c == target ? 1 : 0)
+                    hessians[c][i] = p * (1 - p)
+                }
+            }
+        }
+    }
+
+    /// The mean loss as scikit-learn reports it (half squared error, log-loss).
+    static func meanLoss(_ raw: [Double], _ y: [Double], loss: Loss) -> Double {
+        guard !y.isEmpty else { return 0 }
+        var sum = 0.0
+        switch loss {
+        case .squaredError:
+            for i in y.indices { sum += 0.5 * (raw[i] - y[i]) * (raw[i] - y[i]) }
+        case .binaryLogLoss:
+            // log(1 + e^r) − y·r, computed without overflow.
+            for i in y.indices {
+                let r = raw[i]
+                sum += max(r, 0) + log1p(exp(-abs(r))) - y[i] * r
+            }
+        case .multinomial(let k):
+            for i in y.indices {
+                var largest = -Double.infinity
+                for c in 0..<k { largest = max(largest, raw[i * k + c]) }
+                var total = 0.0
+                for c in 0..<k { total += exp(raw[i * k + c] - largest) }
+                sum += largest + log(total) - raw[i * k + Int(y[i])]
+            }
+        }
+        return sum / Double(y.count)
+    }
+
+    static func sigmoid(_ r: Double) -> Double {
+        r >= 0 ? 1 / (1 + exp(-r)) : exp(r) / (1 + exp(r))
+    }
+
+    static func softmax(_ raw: [Double], row i: Int, width k: Int, into output: inout [Double]) {
+        var largest = -Double.infinity
+        for c in 0..<k { largest = max(largest, raw[i * k + c]) }
+        var total = 0.0
+        for c in 0..<k {
+            output[c] = exp(raw[i * k + c] - largest)
+            total += output[c]
+        }
+        for c in 0..<k { output[c] /= total }
+    }
+}

@@ -1,0 +1,126 @@
+// TreeRandom: the seeded pseudo-random generator of the tree models (decision trees, random
+// forests, gradient boosting). SplitMix64 (Steele, Lea & Flood 2014): the same seed gives the
+// same stream on every platform and Swift version, which `SystemRandomNumberGenerator` and
+// the standard library's `random(in:)` do not promise. Draws use Lemire's unbiased method.
+
+/// A platform-independent SplitMix64 generator.
+public struct TreeRandom: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) {
+        state = seed
+    }
+
+    /// A generator for stream `stream` of `seed`, for example tree `stream` of a forest, so a
+    /// tree's draws depend only on the seed and its index, never on which thread built it.
+    public init(seed: UInt64, stream: UInt64) {
+        var mixer = TreeRandom(seed: seed ^ 0x6A09_E667_F3BC_C909)
+        let base = mixer.next()
+        state = TreeRandom.mix(base &+ (stream &+ 1) &* 0x9E37_79B9_7F4A_7C15)
+    }
+
+    /// The seed to use when a configuration leaves `random_state` unset (nil): fresh
+    /// entropy, as scikit-learn does with `random_state=None`.
+    static func seed(from randomState: Int?) -> UInt64 {
+        if let randomState { return UInt64(randomState) }
+        var system = SystemRandomNumberGenerator()
+        return system.next()
+    }
+
+    @inline(__always)
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        return TreeRandom.mix(state)
+    }
+
+    @inline(__always)
+    private static func mix(_ value: UInt64) -> UInt64 {
+        var z = value
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A uniform integer in `0..<bound` (`bound` > 0), without modulo bias.
+    @inline(__always)
+    public mutating func nextInt(below bound: Int) -> Int {
+        let upper = UInt64(bound)
+        var product = next().multipliedFullWidth(by: upper)
+        if product.low < upper {
+            let threshold = (0 &- upper) % upper
+            while product.low < threshold {
+                product = next().multipliedFullWidth(by: upper)
+            }
+        }
+        return Int(product.high)
+    }
+
+    /// A uniform double in `[0, 1)` with 53 random bits.
+    @inline(__always)
+    public mutating func nextUnit() -> Double {
+        Double(next() >> 11) * 0x1p-53
+    }
+}
+
+/// The feature draws of scikit-learn's tree splitters: a 32-bit xorshift (`our_rand_r`)
+/// whose state scikit-learn seeds with `RandomState(random_state).randint(0, 2**31 - 1)`,
+/// the first draw of MT19937 seeded by `init_genrand`. Drawing the same numbers lets a tree
+/// visit features in scikit-learn's order and so break ties between equally good splits
+/// the way scikit-learn does.
+public struct ScikitTreeRandom: Sendable {
+    private var state: UInt32
+
+    /// The generator scikit-learn's splitter uses for `random_state`.
+    public init(randomState: UInt32) {
+        var mersenne = MersenneTwister(seed: randomState)
+        var draw = mersenne.next() & 0x7FFF_FFFF
+        while draw > 0x7FFF_FFFE { draw = mersenne.next() & 0x7FFF_FFFF }
+        state = draw
+    }
+
+    /// A generator from a raw 32-bit state (0 behaves as 1, as in scikit-learn).
+    public init(state: UInt32) {
+        self.state = state
+    }
+
+    /// scikit-learn's `rand_int(low, high)`: `low + our_rand_r() % (high - low)`.
+    @inline(__always)
+    public mutating func nextInt(from low: Int, below high: Int) -> Int {
+        if state == 0 { state = 1 }
+        state ^= state << 13
+        state ^= state >> 17
+        state ^= state << 5
+        let value = state % 0x8000_0000
+        return low + Int(value) % (high - low)
+    }
+}
+
+/// MT19937 (Matsumoto & Nishimura), seeded as numpy's legacy `RandomState(int)` seeds it.
+struct MersenneTwister {
+    private var table = [UInt32](repeating: 0, count: 624)
+    private var index = 624
+
+    init(seed: UInt32) {
+        table[0] = seed
+        for i in 1..<624 {
+            table[i] = 1_812_433_253 &* (table[i - 1] ^ (table[i - 1] >> 30)) &+ UInt32(i)
+        }
+    }
+
+    mutating func next() -> UInt32 {
+        if index >= 624 {
+            for k in 0..<624 {
+                let y = (table[k] & 0x8000_0000) | (table[(k + 1) % 624] & 0x7FFF_FFFF)
+                table[k] = table[(k + 397) % 624] ^ (y >> 1) ^ (y & 1 != 0 ? 0x9908_B0DF : 0)
+            }
+            index = 0
+        }
+        var y = table[index]
+        index += 1
+        y ^= y >> 11
+        y ^= (y << 7) & 0x9D2C_5680
+        y ^= (y << 15) & 0xEFC6_0000
+        y ^= y >> 18
+        return y
+    }
+}
