@@ -100,5 +100,6 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "LoomStoreTests", dependencies: ["LoomStore", "CPostgres"], swiftSettings: swiftSettings),
+        .testTarget(name: "LoomMLTests", dependencies: ["LoomML"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     ]
 )
