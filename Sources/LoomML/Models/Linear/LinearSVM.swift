@@ -4,16 +4,19 @@
 // = 1) and so is penalised too. Each binary problem (class 1 against class 0 for two
 // classes; each class against the rest otherwise) minimises
 //     ½ (‖w‖² + b²) + C Σᵢ max(0, 1 − yᵢ (w·xᵢ + b))²
-// by dual coordinate descent (Hsieh et al. 2008, liblinear's solver for dual=True) over a
-// seeded random order of rows, stopping when the spread of the projected gradient is at
-// most `tolerance`. The problem is strictly convex, so the solution is scikit-learn's
-// whichever of its solvers ("auto" picks the primal one when rows outnumber features).
-// One-vs-rest problems run on all cores.
+// Like scikit-learn's `dual="auto"`, the solver is chosen by shape: with at least as many
+// rows as features the primal (smooth, once differentiable) is minimised by our L-BFGS
+// until the largest gradient component falls to `tolerance` × its value at w = 0 (liblinear's
+// relative stop for its primal Newton solver); otherwise by dual coordinate descent (Hsieh
+// et al. 2008, liblinear's dual solver) over a seeded random order of rows, until the
+// spread of the projected gradient is at most `tolerance`. The problem is strictly convex,
+// so both reach scikit-learn's solution. One-vs-rest problems run on all cores.
 //
 // Probabilities: LinearSVC has none. `predictProbabilities` returns the softmax of the
 // decision values (the sigmoid for two classes): it ranks like them but is not calibrated.
-// Hyperparameters (scikit-learn's defaults): C = 1.0 (> 0), maxIterations = 1000 (≥ 1),
-// tolerance = 1e-4 (> 0), fitIntercept = true, randomState = 0 (the row order).
+// Hyperparameters (scikit-learn's defaults): C = 1.0 (> 0), maxIterations = 1000 (≥ 1;
+// L-BFGS iterations or passes over the rows), tolerance = 1e-4 (> 0), fitIntercept = true,
+// solver = .auto, randomState = 0 (the dual solver's row order).
 // Feature importances: |coefficients| summed over classes, normalised to sum to 1.
 
 public struct LinearSVM: Classifier {
@@ -26,14 +29,19 @@ public struct LinearSVM: Classifier {
         public var tolerance: Double
         /// Fit a (penalised, like liblinear) intercept. Default true.
         public var fitIntercept: Bool
-        /// Seed of the row order. Default 0.
+        /// `.auto` (scikit-learn's `dual="auto"`): primal when rows ≥ features, else dual.
+        public var solver: Solver
+        /// Seed of the dual solver's row order. Default 0.
         public var randomState: UInt64
 
-        public init(C: Double = 1.0, maxIterations: Int = 1000, tolerance: Double = 1e-4, fitIntercept: Bool = true, randomState: UInt64 = 0) {
+        public enum Solver: String, Sendable, CaseIterable { case auto, primal, dual }
+
+        public init(C: Double = 1.0, maxIterations: Int = 1000, tolerance: Double = 1e-4, fitIntercept: Bool = true, solver: Solver = .auto, randomState: UInt64 = 0) {
             self.C = C
             self.maxIterations = maxIterations
             self.tolerance = tolerance
             self.fitIntercept = fitIntercept
+            self.solver = solver
             self.randomState = randomState
         }
 
@@ -86,7 +94,12 @@ public struct LinearSVM: Classifier {
                 let positive = outputs == 1 ? 1 : output
                 let signs = y.map { $0 == positive ? 1.0 : -1.0 }
                 do throws(ModelError) {
-                    solutions[output] = .success(try Self.solveBinary(x, signs: signs, configuration: configuration, seed: seeds[output], control: control))
+                    let primal = configuration.solver == .primal || (configuration.solver == .auto && x.rows >= x.columns)
+                    solutions[output] = .success(
+                        primal
+                            ? try Self.solvePrimal(x, signs: signs, configuration: configuration, control: control)
+                            : try Self.solveBinary(x, signs: signs, configuration: configuration, seed: seeds[output], control: control)
+                    )
                 } catch {
                     solutions[output] = .failure(error)
                 }
@@ -113,6 +126,55 @@ public struct LinearSVM: Classifier {
         converged = allConverged
         featureCount = d
         control.progress(1)
+    }
+
+    /// L-BFGS on the primal ½‖w̃‖² + C Σ max(0, 1 − yᵢ w̃·x̃ᵢ)², x̃ = (x, 1); returns w then b.
+    private static func solvePrimal(_ x: FeatureMatrixView, signs: [Double], configuration: Configuration, control: FitControl) throws(ModelError) -> (weights: [Double], converged: Bool) {
+        let d = x.columns
+        let bias = configuration.fitIntercept ? 1.0 : 0.0
+        let C = configuration.C
+        let chunks = RowParallel.chunks(x.rows, minimumRowsPerChunk: 4096)
+        let objective = { (w: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>) -> Double in
+            var partials = [Double](repeating: 0, count: chunks.count * (d + 2))
+            x.values.withUnsafeBufferPointer { values in
+                partials.withUnsafeMutableBufferPointer { partials in
+                    let partials = partials
+                    RowParallel.run(chunks) { chunk, rows in
+                        let out = partials.baseAddress! + chunk * (d + 2)
+                        var loss = 0.0
+                        for row in rows {
+                            let features = values.baseAddress! + row * d
+                            let sign = signs[row]
+                            let slack = 1 - sign * (DenseKernels.dot(features, w.baseAddress!, d) + w[d] * bias)
+                            guard slack > 0 else { continue }
+                            loss += slack * slack
+                            let coefficient = -2 * C * sign * slack
+                            for j in 0 ..< d { out[j] += coefficient * features[j] }
+                            out[d] += coefficient * bias
+                        }
+                        out[d + 1] = loss
+                    }
+                }
+            }
+            var value = 0.0
+            for j in 0 ... d {
+                var sum = w[j]
+                for chunk in 0 ..< chunks.count { sum += partials[chunk * (d + 2) + j] }
+                gradient[j] = sum
+                value += 0.5 * w[j] * w[j]
+            }
+            for chunk in 0 ..< chunks.count { value += C * partials[chunk * (d + 2) + d + 1] }
+            return value
+        }
+        let start = [Double](repeating: 0, count: d + 1)
+        var initialGradient = start
+        _ = start.withUnsafeBufferPointer { start in
+            initialGradient.withUnsafeMutableBufferPointer { objective(start, $0) }
+        }
+        let scale = initialGradient.reduce(0) { max($0, abs($1)) }
+        let minimizer = LBFGSMinimizer(maxIterations: configuration.maxIterations, gradientTolerance: configuration.tolerance * max(scale, .leastNormalMagnitude))
+        let result = try minimizer.minimize(start: start, control: control, objective: objective)
+        return (result.parameters, result.converged)
     }
 
     /// Dual coordinate descent for the squared hinge loss; returns w followed by b.
