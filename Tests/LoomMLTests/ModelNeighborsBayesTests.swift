@@ -55,15 +55,17 @@ import Testing
         }
     }
 
-    /// The blocked search (panels of four, query groups of four, several training blocks)
-    /// against a plain double loop, on sizes that leave partial panels and groups.
-    @Test(arguments: [NeighborSearch.Metric.euclidean, .manhattan])
-    func blockedSearchEqualsPlainSearch(_ metric: NeighborSearch.Metric) throws {
+    /// The blocked search (panels, query groups of four, several training blocks, the
+    /// single-precision screen and its exact fallback) against a plain double loop, on
+    /// sizes that leave partial panels and groups. Coarse values make exact distance ties
+    /// common (the screen cannot decide them); fine values exercise the screen itself.
+    @Test(arguments: [(NeighborSearch.Metric.euclidean, true), (.euclidean, false), (.manhattan, true), (.manhattan, false)])
+    func blockedSearchEqualsPlainSearch(_ metric: NeighborSearch.Metric, _ coarse: Bool) throws {
         var generator = SeededGenerator(seed: 11)
         let rows = 1203, queries = 71, d = 7, k = 6
-        // Coarse values make exact distance ties common.
-        let train = (0 ..< rows * d).map { _ in Double(generator.nextInt(below: 5)) }
-        let test = (0 ..< queries * d).map { _ in Double(generator.nextInt(below: 5)) }
+        func draw() -> Double { coarse ? Double(generator.nextInt(below: 5)) : 100 + generator.nextDouble() * 10 }
+        let train = (0 ..< rows * d).map { _ in draw() }
+        let test = (0 ..< queries * d).map { _ in draw() }
         let search = NeighborSearch(try FeatureMatrixView(values: train, rows: rows, columns: d), metric: metric)
         let found = search.search(try FeatureMatrixView(values: test, rows: queries, columns: d), k: k)
         for query in 0 ..< queries {
