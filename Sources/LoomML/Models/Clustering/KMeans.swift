@@ -205,7 +205,7 @@ struct KMeansRun: Sendable {
         let trials = 2 + Int(log(Double(k)))
         let first = generator.nextInt(below: n)
         for j in 0 ..< d { centres[j] = values[first * d + j] }
-        var closest = squaredDistances(toRow: first)
+        var closest = squaredDistances(toRows: [first])
         var potential = closest.reduce(0, +)
         var cumulative = [Double](repeating: 0, count: n)
         for c in 1 ..< max(k, 1) {
@@ -215,10 +215,8 @@ struct KMeansRun: Sendable {
                 running += closest[i]
                 cumulative[i] = running
             }
-            var bestPotential = Double.infinity
-            var bestRow = 0
-            var bestDistances: [Double] = []
-            for _ in 0 ..< trials {
+            // All trials are drawn first, then measured in one pass (as scikit-learn does).
+            let candidates = (0 ..< trials).map { _ in
                 let target = generator.nextDouble() * potential
                 // First row whose cumulative weight reaches the target (searchsorted, left).
                 var low = 0, high = n
@@ -226,35 +224,59 @@ struct KMeansRun: Sendable {
                     let middle = (low + high) / 2
                     if cumulative[middle] < target { low = middle + 1 } else { high = middle }
                 }
-                let candidate = min(low, n - 1)
-                var candidateDistances = squaredDistances(toRow: candidate)
+                return min(low, n - 1)
+            }
+            var distances = squaredDistances(toRows: candidates)
+            var bestPotential = Double.infinity
+            var bestTrial = 0
+            for trial in 0 ..< trials {
                 var candidatePotential = 0.0
                 for i in 0 ..< n {
-                    candidateDistances[i] = min(candidateDistances[i], closest[i])
-                    candidatePotential += candidateDistances[i]
+                    let distance = min(distances[trial * n + i], closest[i])
+                    distances[trial * n + i] = distance
+                    candidatePotential += distance
                 }
                 if candidatePotential < bestPotential {
                     bestPotential = candidatePotential
-                    bestRow = candidate
-                    bestDistances = candidateDistances
+                    bestTrial = trial
                 }
             }
             potential = bestPotential
-            closest = bestDistances
-            for j in 0 ..< d { centres[c * d + j] = values[bestRow * d + j] }
+            closest = Array(distances[(bestTrial * n) ..< ((bestTrial + 1) * n)])
+            for j in 0 ..< d { centres[c * d + j] = values[candidates[bestTrial] * d + j] }
         }
         return centres
     }
 
-    private func squaredDistances(toRow centre: Int) -> [Double] {
-        var result = [Double](repeating: 0, count: n)
-        values.withUnsafeBufferPointer { values in
-            let c = values.baseAddress! + centre * d
-            let centreNorm = squaredNorms[centre]
-            for row in 0 ..< n {
-                let distance = squaredNorms[row] + centreNorm - 2 * DenseKernels.dot(values.baseAddress! + row * d, c, d)
-                result[row] = max(distance, 0)
+    /// Squared distances of every row to each of the given rows, `centres.count × n`,
+    /// four centres per vector pass over the rows.
+    private func squaredDistances(toRows centres: [Int]) -> [Double] {
+        var result = [Double](repeating: 0, count: centres.count * n)
+        var group = 0
+        while group < centres.count {
+            let members = Array(centres[group ..< min(centres.count, group + 4)])
+            var packed = [Double](repeating: 0, count: d * 4)
+            var norms = SIMD4<Double>()
+            for (lane, centre) in members.enumerated() {
+                for j in 0 ..< d { packed[j * 4 + lane] = values[centre * d + j] }
+                norms[lane] = squaredNorms[centre]
             }
+            values.withUnsafeBufferPointer { values in
+                packed.withUnsafeBufferPointer { packed in
+                    result.withUnsafeMutableBufferPointer { result in
+                        for row in 0 ..< n {
+                            let x = values.baseAddress! + row * d
+                            var accumulator = SIMD4<Double>()
+                            for j in 0 ..< d {
+                                accumulator += SIMD4(repeating: x[j]) * UnsafeRawPointer(packed.baseAddress! + j * 4).loadUnaligned(as: SIMD4<Double>.self)
+                            }
+                            let distances = norms + SIMD4(repeating: squaredNorms[row]) - 2 * accumulator
+                            for lane in 0 ..< members.count { result[(group + lane) * n + row] = max(distances[lane], 0) }
+                        }
+                    }
+                }
+            }
+            group += 4
         }
         return result
     }
