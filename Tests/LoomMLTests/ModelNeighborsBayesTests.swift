@@ -24,6 +24,17 @@ import Testing
         #expect(try model.predict(x) == [0, 0, 0, 2, 2, 2])
     }
 
+    @Test func gaussianNaiveBayesSurvivesConstantFeatures() throws {
+        let x = try FeatureMatrixView(values: [1, 1, 1, 1], rows: 4, columns: 1)
+        var model = GaussianNaiveBayes(.init(varSmoothing: 0))
+        try model.fit(x, [0, 0, 1, 1], classCount: 2, control: .none)
+        #expect(try model.predictProbabilities(x) == [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5])
+        let far = try FeatureMatrixView(values: [3], rows: 1, columns: 1)
+        let probabilities = try model.predictProbabilities(far)
+        #expect(probabilities.allSatisfy { $0.isFinite })
+        #expect(abs(probabilities.reduce(0, +) - 1) < 1e-12)
+    }
+
     @Test func kNearestClassifierMatchesScikitLearn() throws {
         let data = try LinearFixture.split("wine_std")
         let cases: [(String, KNearestNeighborsConfiguration)] = [

@@ -79,7 +79,9 @@ public struct GaussianNaiveBayes: Classifier {
                 }
             }
         }
-        let epsilon = configuration.varSmoothing * (overallSquares.max() ?? 0) / Double(n)
+        // A floor keeps a constant feature's variance positive when smoothing is 0 or every
+        // feature is constant (scikit-learn divides by zero there).
+        let epsilon = max(configuration.varSmoothing * (overallSquares.max() ?? 0) / Double(n), .leastNormalMagnitude)
         var variances = [Double](repeating: epsilon, count: classCount * d)
         for c in 0 ..< classCount where counts[c] > 0 {
             for j in 0 ..< d { variances[c * d + j] = squares[c * d + j] / Double(counts[c]) + epsilon }

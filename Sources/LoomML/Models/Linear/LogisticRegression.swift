@@ -135,6 +135,11 @@ enum Softmax {
             let base = row * columns
             var largest = -Double.infinity
             for k in 0 ..< columns { largest = max(largest, scores[base + k]) }
+            guard largest.isFinite else {
+                // Every score −∞ (or one +∞): no usable evidence; spread the mass evenly.
+                for k in 0 ..< columns { probabilities[base + k] = 1 / Double(columns) }
+                continue
+            }
             var total = 0.0
             for k in 0 ..< columns {
                 let e = exp(scores[base + k] - largest)
