@@ -123,21 +123,4 @@ enum TreeScores {
     static func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
 }
 
-/// A fit control whose `isCancelled` turns true on poll number `after + 1`, counting polls.
-final class CancelAfterPolls: Sendable {
-    let after: Int
-    private let polls = Mutex(0)
 
-    init(after: Int) { self.after = after }
-
-    var pollCount: Int { polls.withLock { $0 } }
-
-    var control: FitControl {
-        FitControl(isCancelled: { [self] in
-            polls.withLock { count in
-                count += 1
-                return count > after
-            }
-        })
-    }
-}
