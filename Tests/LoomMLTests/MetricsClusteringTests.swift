@@ -59,7 +59,7 @@ import Testing
         var assignments: [Int] = []
         for i in 0..<300 {
             let c = i % 3
-            features += [Double(c) * 4 + Double(rng.next(below: 1000)) / 1000, Double(rng.next(below: 1000)) / 1000]
+            features += [Double(c) * 4 + Double(rng.nextInt(below: 1000)) / 1000, Double(rng.nextInt(below: 1000)) / 1000]
             assignments.append(c)
         }
         let d = try ClusteringData(features: features, columnCount: 2, assignments: assignments)
@@ -85,7 +85,7 @@ import Testing
         var s = SplitMix64(seed: 3)
         let sample = s.sampleIndices(count: 50, from: 60)
         #expect(Set(sample).count == 50 && sample == sample.sorted() && sample.allSatisfy { $0 < 60 })
-        #expect(s.next(below: 0) == 0 && s.next(below: -3) == 0)
+        #expect(s.nextInt(below: 0) == 0 && s.nextInt(below: -3) == 0)
         #expect(s.sampleIndices(count: 5, from: 3) == [0, 1, 2] && s.sampleIndices(count: 0, from: 3).isEmpty)
     }
 

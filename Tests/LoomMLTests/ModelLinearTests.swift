@@ -312,10 +312,10 @@ enum Agreement {
 
     @Test func seededGeneratorIsSplitMix64() {
         // The reference SplitMix64 sequence for seed 0.
-        var generator = SeededGenerator(seed: 0)
+        var generator = SplitMix64(seed: 0)
         #expect(generator.next() == 0xE220_A839_7B1D_CDAF)
         #expect(generator.next() == 0x6E78_9E6A_A1B9_65F4)
-        var bounded = SeededGenerator(seed: 42)
+        var bounded = SplitMix64(seed: 42)
         for _ in 0 ..< 1000 {
             let value = bounded.nextInt(below: 7)
             #expect((0 ..< 7).contains(value))

@@ -72,7 +72,7 @@ import Testing
     /// common (the screen cannot decide them); fine values exercise the screen itself.
     @Test(arguments: [(NeighborSearch.Metric.euclidean, true), (.euclidean, false), (.manhattan, true), (.manhattan, false)])
     func blockedSearchEqualsPlainSearch(_ metric: NeighborSearch.Metric, _ coarse: Bool) throws {
-        var generator = SeededGenerator(seed: 11)
+        var generator = SplitMix64(seed: 11)
         let rows = 1203, queries = 71, d = 7, k = 6
         func draw() -> Double { coarse ? Double(generator.nextInt(below: 5)) : 100 + generator.nextDouble() * 10 }
         let train = (0 ..< rows * d).map { _ in draw() }

@@ -70,7 +70,7 @@ enum PlotFixtures {
         var rng = SplitMix64(seed: seed)
         var yTrue: [Int] = [], yPred: [Int] = [], values: [Double] = []
         for _ in 0..<n {
-            let y = rng.next(below: k)
+            let y = rng.nextInt(below: k)
             var logits = (0..<k).map { _ in normal(&rng) }
             logits[y] += 1.6
             let m = logits.max()!
@@ -101,7 +101,7 @@ enum PlotFixtures {
         let centres = (0..<(k * d)).map { _ in normal(&rng) * 4 }
         var x: [Double] = [], a: [Int] = []
         for _ in 0..<n {
-            let c = rng.next(below: k)
+            let c = rng.nextInt(below: k)
             for j in 0..<d { x.append(centres[c * d + j] + normal(&rng)) }
             a.append(c)
         }

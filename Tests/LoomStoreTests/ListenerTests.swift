@@ -58,7 +58,7 @@ struct ListenerTests {
 }
 
 /// Reads a listener's events in the background so a test can wait for the next one with a
-/// deadline (10 s) instead of hanging forever when it never comes.
+/// deadline (30 s) instead of hanging forever when it never comes.
 final class EventCollector: Sendable {
     private final class Buffer: Sendable {
         let events = Mutex<[PostgresListener.Event]>([])
@@ -76,9 +76,9 @@ final class EventCollector: Sendable {
 
     deinit { reader.cancel() }
 
-    /// The next event, or nil when none came within 10 s.
+    /// The next event, or nil when none came within 30 s.
     func next() async -> PostgresListener.Event? {
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let event = buffer.events.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { return event }
             try? await Task.sleep(for: .milliseconds(5))

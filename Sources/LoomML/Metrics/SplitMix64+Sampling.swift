@@ -18,11 +18,3 @@ extension SplitMix64 {
         return chosen.sorted()
     }
 }
-
-extension SplitMix64 {
-    /// A uniform integer in `0..<bound` (the same draw as `next(below: UInt64)`); 0 when
-    /// `bound` is not positive, so callers sampling from an empty range need no guard.
-    public mutating func next(below bound: Int) -> Int {
-        bound > 0 ? Int(next(below: UInt64(bound))) : 0
-    }
-}

@@ -83,7 +83,7 @@ public struct KMeans: Clusterer {
             for j in 0 ..< d { sum += centred[row * d + j] * centred[row * d + j] }
             squaredNorms[row] = sum
         }
-        var generator = SeededGenerator(seed: configuration.randomState)
+        var generator = SplitMix64(seed: configuration.randomState)
         let seeds = (0 ..< configuration.nInit).map { _ in generator.next() }
         let problem = KMeansRun(values: centred, squaredNorms: squaredNorms, n: n, d: d, k: configuration.clusters, maxIterations: configuration.maxIterations, tolerance: absoluteTolerance)
 
@@ -143,7 +143,7 @@ struct KMeansRun: Sendable {
     }
 
     func run(seed: UInt64, control: FitControl) throws(ModelError) -> Outcome {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         var centres = try seedCentres(&generator, control: control)
         var labels = [Int](repeating: -1, count: n)
         var previous = labels
@@ -200,7 +200,7 @@ struct KMeansRun: Sendable {
     }
 
     /// Greedy k-means++ (scikit-learn's `_kmeans_plusplus`).
-    func seedCentres(_ generator: inout SeededGenerator, control: FitControl) throws(ModelError) -> [Double] {
+    func seedCentres(_ generator: inout SplitMix64, control: FitControl) throws(ModelError) -> [Double] {
         var centres = [Double](repeating: 0, count: k * d)
         let trials = 2 + Int(log(Double(k)))
         let first = generator.nextInt(below: n)

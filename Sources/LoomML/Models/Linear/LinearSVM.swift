@@ -84,7 +84,7 @@ public struct LinearSVM: Classifier {
         }
         let d = x.columns
         let outputs = classCount == 2 ? 1 : classCount
-        var generator = SeededGenerator(seed: configuration.randomState)
+        var generator = SplitMix64(seed: configuration.randomState)
         let seeds = (0 ..< outputs).map { _ in generator.next() }
         var solutions = [Result<(weights: [Double], converged: Bool), ModelError>?](repeating: nil, count: outputs)
         let configuration = configuration
@@ -185,7 +185,7 @@ public struct LinearSVM: Classifier {
         var weights = [Double](repeating: 0, count: d + 1)
         var alphas = [Double](repeating: 0, count: n)
         var order = Array(0 ..< n)
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         var curvature = [Double](repeating: 0, count: n)
         x.values.withUnsafeBufferPointer { values in
             for i in 0 ..< n {

@@ -69,7 +69,7 @@ public struct DecisionTreeRegressor: Regressor {
             targets: .values(y),
             weights: [Double](repeating: 1, count: x.rows),
             parameters: parameters,
-            random: ScikitTreeRandom(randomState: UInt32(truncatingIfNeeded: TreeRandom.seed(from: configuration.randomState))),
+            random: ScikitTreeRandom(randomState: UInt32(truncatingIfNeeded: SplitMix64.seed(from: configuration.randomState))),
             control: control
         )
         tree = try builder.build()

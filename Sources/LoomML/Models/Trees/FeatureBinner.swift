@@ -13,7 +13,7 @@ struct FeatureBinner: Sendable, Equatable {
     let thresholds: [[Double]]
 
     /// Learns thresholds from `rows` of `x`.
-    init(fitting x: FeatureMatrixView, rows: [Int], maxBins: Int, threads: Int?, random: inout TreeRandom) {
+    init(fitting x: FeatureMatrixView, rows: [Int], maxBins: Int, threads: Int?, random: inout SplitMix64) {
         var sample = rows
         if sample.count > Self.subsampleSize {
             for i in 0..<Self.subsampleSize {

@@ -1,6 +1,6 @@
 // ForestBuilder: grows the trees of a random forest in parallel, like scikit-learn's
 // `_parallel_build_trees`. Tree t draws its bootstrap sample (n rows with replacement, kept
-// as per-row counts used as weights) and its feature draws from `TreeRandom(seed:stream: t)`,
+// as per-row counts used as weights) and its feature draws from `SplitMix64(seed:stream: t)`,
 // so a forest depends only on random_state, never on the number of threads or their timing.
 
 import Synchronization
@@ -18,7 +18,7 @@ struct ForestBuilder {
         let built = Atomic<Int>(0)
         try TreeParallel.forEach(count: treeCount, threads: threadCount) { (t: Int) throws(ModelError) in
             try control.checkCancellation()
-            var random = TreeRandom(seed: seed, stream: UInt64(t))
+            var random = SplitMix64(seed: seed, stream: UInt64(t))
             var weights = [Double](repeating: bootstrap ? 0 : 1, count: n)
             if bootstrap {
                 for _ in 0..<n { weights[random.nextInt(below: n)] += 1 }

@@ -38,7 +38,7 @@ struct HistGradientBoosting: Sendable {
         self.loss = loss
         featureCount = x.columns
         let k = loss.outputCount
-        var random = TreeRandom(seed: TreeRandom.seed(from: configuration.randomState))
+        var random = SplitMix64(seed: SplitMix64.seed(from: configuration.randomState))
         let stopEarly = switch configuration.earlyStopping {
         case .on: true
         case .off: false
@@ -151,7 +151,7 @@ struct HistGradientBoosting: Sendable {
 
     /// A random hold-out of `fraction` of the rows (at least one), per class when stratified.
     private static func split(
-        _ targets: [Double], fraction: Double, stratified: Bool, random: inout TreeRandom
+        _ targets: [Double], fraction: Double, stratified: Bool, random: inout SplitMix64
     ) -> (train: [Int], validation: [Int]) {
         var groups: [[Int]]
         if stratified {

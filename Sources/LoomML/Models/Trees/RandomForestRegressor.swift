@@ -74,7 +74,7 @@ public struct RandomForestRegressor: Regressor {
                 minSamplesLeaf: configuration.minSamplesLeaf,
                 maxFeatures: try configuration.maxFeatures.resolve(featureCount: x.columns, field: "max_features")
             ),
-            seed: TreeRandom.seed(from: configuration.randomState),
+            seed: SplitMix64.seed(from: configuration.randomState),
             threadCount: configuration.threadCount
         )
         try control.checkCancellation()
