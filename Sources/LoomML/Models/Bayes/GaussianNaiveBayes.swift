@@ -18,9 +18,7 @@ public struct GaussianNaiveBayes: Classifier {
         }
 
         public func validate() throws(ModelError) {
-            guard varSmoothing >= 0, varSmoothing.isFinite else {
-                throw ModelError(.invalidHyperparameter, field: "var_smoothing", "var_smoothing must be a finite number of at least 0, got \(varSmoothing)")
-            }
+            try HyperparameterCheck.nonNegative(varSmoothing, "var_smoothing")
         }
     }
 

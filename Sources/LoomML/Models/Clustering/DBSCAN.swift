@@ -22,12 +22,8 @@ public struct DBSCAN: Clusterer {
         }
 
         public func validate() throws(ModelError) {
-            guard eps > 0, eps.isFinite else {
-                throw ModelError(.invalidHyperparameter, field: "eps", "eps must be a finite number greater than 0, got \(eps)")
-            }
-            guard minSamples >= 1 else {
-                throw ModelError(.invalidHyperparameter, field: "min_samples", "min_samples must be at least 1, got \(minSamples)")
-            }
+            try HyperparameterCheck.positive(eps, "eps")
+            try HyperparameterCheck.atLeast(minSamples, 1, "min_samples")
         }
     }
 

@@ -37,18 +37,10 @@ public struct KMeans: Clusterer {
         }
 
         public func validate() throws(ModelError) {
-            guard clusters >= 1 else {
-                throw ModelError(.invalidHyperparameter, field: "n_clusters", "n_clusters must be at least 1, got \(clusters)")
-            }
-            guard nInit >= 1 else {
-                throw ModelError(.invalidHyperparameter, field: "n_init", "n_init must be at least 1, got \(nInit)")
-            }
-            guard maxIterations >= 1 else {
-                throw ModelError(.invalidHyperparameter, field: "max_iter", "max_iter must be at least 1, got \(maxIterations)")
-            }
-            guard tolerance >= 0, tolerance.isFinite else {
-                throw ModelError(.invalidHyperparameter, field: "tol", "tol must be a finite number of at least 0, got \(tolerance)")
-            }
+            try HyperparameterCheck.atLeast(clusters, 1, "n_clusters")
+            try HyperparameterCheck.atLeast(nInit, 1, "n_init")
+            try HyperparameterCheck.atLeast(maxIterations, 1, "max_iter")
+            try HyperparameterCheck.nonNegative(tolerance, "tol")
         }
     }
 

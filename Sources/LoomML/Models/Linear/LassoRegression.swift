@@ -29,15 +29,9 @@ public struct LassoRegression: Regressor {
         }
 
         public func validate() throws(ModelError) {
-            guard alpha >= 0, alpha.isFinite else {
-                throw ModelError(.invalidHyperparameter, field: "alpha", "alpha must be a finite number of at least 0, got \(alpha)")
-            }
-            guard maxIterations >= 1 else {
-                throw ModelError(.invalidHyperparameter, field: "max_iter", "max_iter must be at least 1, got \(maxIterations)")
-            }
-            guard tolerance >= 0, tolerance.isFinite else {
-                throw ModelError(.invalidHyperparameter, field: "tol", "tol must be a finite number of at least 0, got \(tolerance)")
-            }
+            try HyperparameterCheck.nonNegative(alpha, "alpha")
+            try HyperparameterCheck.atLeast(maxIterations, 1, "max_iter")
+            try HyperparameterCheck.nonNegative(tolerance, "tol")
         }
     }
 

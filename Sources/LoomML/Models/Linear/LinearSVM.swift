@@ -46,15 +46,9 @@ public struct LinearSVM: Classifier {
         }
 
         public func validate() throws(ModelError) {
-            guard C > 0, C.isFinite else {
-                throw ModelError(.invalidHyperparameter, field: "C", "C must be a finite number greater than 0, got \(C)")
-            }
-            guard maxIterations >= 1 else {
-                throw ModelError(.invalidHyperparameter, field: "max_iter", "max_iter must be at least 1, got \(maxIterations)")
-            }
-            guard tolerance > 0, tolerance.isFinite else {
-                throw ModelError(.invalidHyperparameter, field: "tol", "tol must be a finite number greater than 0, got \(tolerance)")
-            }
+            try HyperparameterCheck.positive(C, "C")
+            try HyperparameterCheck.atLeast(maxIterations, 1, "max_iter")
+            try HyperparameterCheck.positive(tolerance, "tol")
         }
     }
 

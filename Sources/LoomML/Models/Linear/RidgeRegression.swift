@@ -18,9 +18,7 @@ public struct RidgeRegression: Regressor {
         }
 
         public func validate() throws(ModelError) {
-            guard alpha >= 0, alpha.isFinite else {
-                throw ModelError(.invalidHyperparameter, field: "alpha", "alpha must be a finite number of at least 0, got \(alpha)")
-            }
+            try HyperparameterCheck.nonNegative(alpha, "alpha")
         }
     }
 

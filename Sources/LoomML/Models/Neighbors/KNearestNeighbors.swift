@@ -28,9 +28,7 @@ public struct KNearestNeighborsConfiguration: Sendable, Equatable {
     }
 
     public func validate() throws(ModelError) {
-        guard neighbors >= 1 else {
-            throw ModelError(.invalidHyperparameter, field: "n_neighbors", "n_neighbors must be at least 1, got \(neighbors)")
-        }
+        try HyperparameterCheck.atLeast(neighbors, 1, "n_neighbors")
     }
 
     func validate(trainingRows: Int) throws(ModelError) {

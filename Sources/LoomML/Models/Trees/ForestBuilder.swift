@@ -54,9 +54,7 @@ struct ForestBuilder {
 /// The checks shared by the two forests' configurations.
 enum ForestHyperparameters {
     static func validate(estimatorCount: Int, threadCount: Int?) throws(ModelError) {
-        guard estimatorCount >= 1 else {
-            throw ModelError(.invalidHyperparameter, field: "n_estimators", "n_estimators must be at least 1, got \(estimatorCount)")
-        }
+        try HyperparameterCheck.atLeast(estimatorCount, 1, "n_estimators")
         if let threadCount, threadCount < 1 {
             throw ModelError(.invalidHyperparameter, field: "n_jobs", "n_jobs must be at least 1 or unset (every core), got \(threadCount)")
         }
