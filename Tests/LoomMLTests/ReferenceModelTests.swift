@@ -63,6 +63,24 @@ struct ReferenceModelTests {
         }
     }
 
+    @Test("k-means inertia is within 3% of scikit-learn's on every clustered sample")
+    func kmeansInertia() throws {
+        let clustered = ReferencePipelineTests.files.filter { !($0.clustering ?? []).isEmpty }
+        #expect(clustered.count == 4)
+        for file in clustered {
+            for result in file.clustering ?? [] {
+                let data = try file.prepare(result.preprocessing, clustering: true)
+                let x = try FeatureMatrixView(values: data.train.features.values, rows: data.train.count, columns: data.featureNames.count)
+                let k = try #require(Self.int(result.hyperparameters["k"]))
+                let clustering = try KMeans(.init(clusters: k, nInit: Self.int(result.hyperparameters["n_init"]) ?? 10, randomState: 0))
+                    .fit(x, control: .none)
+                let inertia = try #require(clustering.inertia)
+                let expected = try Self.number(result.metrics["inertia"])
+                #expect(abs(inertia - expected) / expected <= 0.03, "\(file.dataset): inertia \(inertia), scikit-learn \(expected)")
+            }
+        }
+    }
+
     static func number(_ value: JSONValue?) throws -> Double {
         guard case .number(let number)? = value else { throw ReferenceError.missing("a number, got \(String(describing: value))") }
         return number

@@ -28,6 +28,8 @@ struct ReferenceFile: Decodable {
     var problemType: ProblemType
     var split: Split
     var results: [Result]
+    /// k-means on all rows (no split), where the reference has it.
+    var clustering: [Result]?
 
     /// Every reference file, by dataset file name ("iris.csv").
     static func all() throws -> [ReferenceFile] {
@@ -38,11 +40,16 @@ struct ReferenceFile: Decodable {
 
     var sampleID: String { "sample:" + dataset.replacingOccurrences(of: ".csv", with: "") }
 
-    /// The sample, prepared with `steps` and the reference's test rows.
-    func prepare(_ steps: [Step]) throws -> PreparedData {
-        let (table, _) = try SampleDatasets.load(id: sampleID)
+    /// The sample, prepared with `steps` and the reference's test rows; for clustering,
+    /// every row and no target.
+    func prepare(_ steps: [Step], clustering: Bool = false) throws -> PreparedData {
+        var (table, _) = try SampleDatasets.load(id: sampleID)
         let nodes = steps.enumerated().map { index, step in
             PreprocessingNode(id: "step-\(index + 1)", method: step.method, parameters: step.parameters)
+        }
+        if clustering {
+            table = try Table(columns: table.columns.filter { $0.name != target })
+            return try DataPipeline(target: nil, problemType: .clustering, nodes: nodes, split: .none).prepare(table)
         }
         let pipeline = try DataPipeline(target: target, problemType: problemType, nodes: nodes, split: .testRows(split.testRows))
         return try pipeline.prepare(table)
