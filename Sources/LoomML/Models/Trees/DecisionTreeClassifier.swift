@@ -14,7 +14,7 @@
 // fractions of a row's leaf; `featureImportances` is the normalised impurity decrease.
 
 public struct DecisionTreeClassifier: Classifier {
-    public enum Criterion: String, Sendable, Equatable, Hashable {
+    public enum Criterion: String, Sendable, Equatable, Hashable, CaseIterable {
         case gini
         case entropy
     }

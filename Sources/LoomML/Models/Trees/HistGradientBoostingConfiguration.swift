@@ -18,7 +18,7 @@
 // - n_jobs (`threadCount`): nil (default, every core) or ≥ 1 threads for binning and histograms
 
 public struct HistGradientBoostingConfiguration: Sendable, Equatable, Hashable {
-    public enum EarlyStopping: String, Sendable, Equatable, Hashable {
+    public enum EarlyStopping: String, Sendable, Equatable, Hashable, CaseIterable {
         case auto
         case on
         case off
