@@ -47,7 +47,13 @@ let package = Package(
         ),
         .target(name: "LoomColumnar", dependencies: ["CLZ4"], resources: [.copy("Samples")], swiftSettings: swiftSettings),
         .target(name: "LoomML", dependencies: ["LoomColumnar"], exclude: ["README.md"], swiftSettings: swiftSettings),
-        .target(name: "LoomWorkflow", dependencies: ["LoomML"], swiftSettings: swiftSettings),
+        .target(
+            name: "LoomWorkflow",
+            dependencies: ["LoomML"],
+            exclude: ["README.md"],
+            resources: [.copy("Examples")],
+            swiftSettings: swiftSettings
+        ),
 
         // I/O.
         .target(
@@ -72,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "loom",
             dependencies: [
-                "LoomColumnar", "LoomStore", "LoomWire", "LoomCoordinator", "LoomHTTP", "LoomWorker",
+                "LoomColumnar", "LoomML", "LoomWorkflow", "LoomStore", "LoomWire", "LoomCoordinator", "LoomHTTP", "LoomWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -102,6 +108,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "LoomStoreTests", dependencies: ["LoomStore", "CPostgres"], swiftSettings: swiftSettings),
+        .testTarget(name: "LoomWorkflowTests", dependencies: ["LoomWorkflow", "LoomML", "LoomColumnar"], swiftSettings: swiftSettings),
         .testTarget(name: "LoomMLTests", dependencies: ["LoomML", "LoomColumnar"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     ]
 )

@@ -47,7 +47,12 @@ public struct DataPipeline: Sendable {
         try DataPipeline(target: target, problemType: problemType, steps: steps, split: split).prepare(table)
     }
 
-    public func prepare(_ input: Table) throws(PreprocessingError) -> PreparedData {
+    /// `observe(index, finished)` is told when step `index` (in `steps`) starts and when it
+    /// finishes without error, so a caller can report each preprocessing node as it runs. Steps run in
+    /// workflow order in both phases, so the calls come in that order too.
+    public func prepare(
+        _ input: Table, observe: (_ step: Int, _ finished: Bool) -> Void = { _, _ in }
+    ) throws(PreprocessingError) -> PreparedData {
         try checkTarget(in: input)
         var table = input
         var originalRows = Array(0..<input.rowCount)
@@ -55,7 +60,8 @@ public struct DataPipeline: Sendable {
         // Phase 1, all rows: everything up to the last row filter.
         let lastFilter = steps.lastIndex { $0 is any RowFilterStep } ?? -1
         var fittedSteps: [any FittedStep] = []
-        for step in steps.prefix(lastFilter + 1) {
+        for (index, step) in steps.prefix(lastFilter + 1).enumerated() {
+            observe(index, false)
             if let filter = step as? any RowFilterStep {
                 let kept = try filter.keptRows(in: table, target: target)
                 if kept.count != table.rowCount {
@@ -74,6 +80,7 @@ public struct DataPipeline: Sendable {
                 table = try fitted.apply(to: table)
                 fittedSteps.append(fitted)
             }
+            observe(index, true)
         }
 
         // The target, then the split.
@@ -81,13 +88,15 @@ public struct DataPipeline: Sendable {
         let rows = try splitRows(count: table.rowCount, classes: targetValues?.classIndices, labels: labels)
 
         // Phase 2: fit on the training rows, apply to all.
-        for step in steps.dropFirst(lastFilter + 1) {
+        for (index, step) in steps.enumerated().dropFirst(lastFilter + 1) {
+            observe(index, false)
             guard let transform = step as? any TransformStep else {
                 throw step.identity.error(.internalError, "a row filter after the last row filter")
             }
             let fitted = try transform.fit(on: table, trainingRows: rows.train, target: target)
             table = try fitted.apply(to: table)
             fittedSteps.append(fitted)
+            observe(index, true)
         }
 
         let (names, columns) = try featureColumns(of: table)

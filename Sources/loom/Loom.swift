@@ -8,10 +8,11 @@ struct Loom: AsyncParsableCommand {
         commandName: "loom",
         abstract: "Run machine-learning workflows on a cluster.",
         discussion: """
-            Built so far: `loom doctor` (checks LZ4 and PostgreSQL) and `loom migrate` (applies the \
-            schema). The coordinator, workers and the API arrive with their issues.
+            Built so far: `loom run` (a workflow on this machine), `loom doctor` (checks LZ4 and \
+            PostgreSQL) and `loom migrate` (applies the schema). The coordinator, workers and the \
+            API arrive with their issues.
             """,
         version: version,
-        subcommands: [Doctor.self, Migrate.self]
+        subcommands: [Run.self, Doctor.self, Migrate.self]
     )
 }

@@ -35,6 +35,13 @@ public enum ModelCatalog {
         }
     }
 
+    /// Whether a fitted model of `algorithm` reports feature importances (trees, forests and
+    /// boosting by impurity or gain; linear models by coefficient magnitude). k-NN, naive Bayes
+    /// and the clusterers have none, so a feature_importance plot cannot be drawn for them.
+    public static func givesFeatureImportances(_ algorithm: String) -> Bool {
+        !["knn", "naive_bayes", "kmeans", "dbscan"].contains(algorithm)
+    }
+
     public static func make(
         nodeID: String, algorithm: String, problemType: ProblemType, hyperparameters: [String: JSONValue]
     ) throws(ModelNodeError) -> TrainableModel {
