@@ -22,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
     ],
     targets: [
         // System libraries (Debian: liblz4-dev, libpq-dev; see scripts/setup).
@@ -68,7 +71,16 @@ let package = Package(
             dependencies: ["LoomStore", "LoomWire", "LoomWorkflow"],
             swiftSettings: swiftSettings
         ),
-        .target(name: "LoomHTTP", dependencies: ["LoomCoordinator", "LoomStore"], swiftSettings: swiftSettings),
+        .target(
+            name: "LoomHTTP",
+            dependencies: [
+                "LoomCoordinator", "LoomStore", "LoomWorkflow", "LoomColumnar",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "LoomWorker",
             dependencies: ["LoomWire", "LoomColumnar", "LoomWorkflow"],

@@ -7,6 +7,15 @@ public struct User: Sendable, Equatable {
     public var credits: Int64
 }
 
+/// One of a user's API tokens (never the token itself, which is stored only as a hash).
+public struct APIToken: Sendable, Equatable {
+    public var id: UUID
+    public var userID: UUID
+    public var name: String
+    public var createdAt: Date
+    public var revokedAt: Date?
+}
+
 public struct LedgerEntry: Sendable, Equatable {
     public enum Kind: String, Sendable, Codable, PostgresTextEnum {
         case reserve, charge, refund, grant
@@ -24,13 +33,21 @@ public struct LedgerEntry: Sendable, Equatable {
 /// (computed by PostgreSQL from the bound parameter).
 public struct Users: Sendable {
     enum SQL {
-        static let create = """
-            INSERT INTO users (id, name, token_hash, is_admin) VALUES ($1, $2, sha256(convert_to($3, 'UTF8')), $4)
-            RETURNING id
+        static let create = "INSERT INTO users (id, name, is_admin) VALUES ($1, $2, $3) RETURNING id"
+        static let createToken = """
+            INSERT INTO api_tokens (id, user_id, name, token_hash) VALUES ($1, $2, $3, sha256(convert_to($4, 'UTF8')))
             """
         static let byToken = """
-            SELECT id, name, is_admin, credits FROM users WHERE token_hash = sha256(convert_to($1, 'UTF8'))
+            SELECT u.id, u.name, u.is_admin, u.credits FROM api_tokens t JOIN users u ON u.id = t.user_id
+            WHERE t.token_hash = sha256(convert_to($1, 'UTF8')) AND t.revoked_at IS NULL
             """
+        static let revokeToken = """
+            UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING user_id
+            """
+        static let tokens = """
+            SELECT id, user_id, name, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at, id
+            """
+        static let list = "SELECT id, name, is_admin, credits FROM users ORDER BY name LIMIT $1 OFFSET $2"
         static let byID = "SELECT id, name, is_admin, credits FROM users WHERE id = $1"
         /// Adds $2 credits (negative to take some away, never below zero) to user $1.
         static let grant = """
@@ -58,7 +75,8 @@ public struct Users: Sendable {
         let id = UUID()
         let token = Self.makeToken()
         try await pool.transaction { connection in
-            try connection.query(SQL.create, [id, name, token, isAdmin])
+            try connection.query(SQL.create, [id, name, isAdmin])
+            try connection.query(SQL.createToken, [UUID(), id, "initial", token])
             if credits != 0 {
                 try connection.query(SQL.grant, [id, credits, "initial credits"])
             }
@@ -69,6 +87,39 @@ public struct Users: Sendable {
     public func authenticate(token: String) async throws -> User? {
         try await pool.withConnection { connection in
             try connection.query(SQL.byToken, [token]).first(Self.decodeUser)
+        }
+    }
+
+    /// A further token for `user` (a machine, a script); shown once, stored hashed.
+    public func createToken(for user: UUID, name: String) async throws -> (APIToken, token: String) {
+        let id = UUID()
+        let token = Self.makeToken()
+        try await pool.withConnection { connection in
+            _ = try connection.query(SQL.createToken, [id, user, name, token])
+        }
+        return (APIToken(id: id, userID: user, name: name, createdAt: Date(), revokedAt: nil), token)
+    }
+
+    /// Revokes a token: it authenticates nobody from now on. Returns false for an unknown or
+    /// already revoked token, or one of another user when `owner` is given.
+    public func revokeToken(_ id: UUID, owner: UUID? = nil) async throws -> Bool {
+        if let owner, try await tokens(of: owner).contains(where: { $0.id == id }) == false { return false }
+        return try await pool.withConnection { connection in
+            try !connection.query(SQL.revokeToken, [id]).isEmpty
+        }
+    }
+
+    public func tokens(of user: UUID) async throws -> [APIToken] {
+        try await pool.withConnection { connection in
+            try connection.query(SQL.tokens, [user]).map { row throws(PostgresError) in
+                APIToken(id: try row.decode(0), userID: try row.decode(1), name: try row.decode(2), createdAt: try row.decode(3), revokedAt: try row.decode(4))
+            }
+        }
+    }
+
+    public func list(limit: Int, offset: Int) async throws -> [User] {
+        try await pool.withConnection { connection in
+            try connection.query(SQL.list, [Int64(limit), Int64(offset)]).map(Self.decodeUser)
         }
     }
 

@@ -328,31 +328,7 @@ public struct JobQueue: Sendable {
 
     public func job(_ id: UUID) async throws -> JobRecord? {
         try await pool.withConnection { connection in
-            try connection.query(JobSQL.get, [id]).first { row throws(PostgresError) in
-                JobRecord(
-                    id: try row.decode(0),
-                    userID: try row.decode(1),
-                    kind: try row.decode(2),
-                    status: try row.decode(3),
-                    priority: try row.decode(4),
-                    attempt: try row.decode(5),
-                    maxTries: try row.decode(6),
-                    runAt: try row.decode(7),
-                    leaseOwner: try row.decode(8),
-                    leaseToken: try row.decode(9),
-                    leaseExpiresAt: try row.decode(10),
-                    cancelRequested: try row.decode(11),
-                    creditEstimate: try row.decode(12),
-                    creditCost: try row.decode(13),
-                    errorMessage: try row.decode(14),
-                    createdAt: try row.decode(15),
-                    startedAt: try row.decode(16),
-                    completedAt: try row.decode(17),
-                    snapshotID: try row.decode(18),
-                    datasetID: try row.decode(19),
-                    timeoutSeconds: try row.decode(20)
-                )
-            }
+            try connection.query(JobSQL.get, [id]).first(JobRecord.decode)
         }
     }
 

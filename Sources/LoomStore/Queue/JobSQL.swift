@@ -378,12 +378,13 @@ enum JobSQL {
         SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM files)
         """
 
-    static let get = """
-        SELECT id, user_id, kind, status, priority, attempt, max_tries, run_at, lease_owner, lease_token,
-               lease_expires_at, cancel_requested, credit_estimate, credit_cost, error_message,
-               created_at, started_at, completed_at, workflow_snapshot_id, dataset_id, timeout_seconds
-        FROM jobs WHERE id = $1
+    /// The columns `JobRecord.decode` reads, in its order.
+    static let recordColumns = """
+        id, user_id, kind, status, priority, attempt, max_tries, run_at, lease_owner, lease_token,
+        lease_expires_at, cancel_requested, credit_estimate, credit_cost, error_message,
+        created_at, started_at, completed_at, workflow_snapshot_id, dataset_id, timeout_seconds
         """
+    static let get = "SELECT \(recordColumns) FROM jobs WHERE id = $1"
 
     static let events = """
         SELECT seq, type, payload, created_at FROM job_events WHERE job_id = $1 AND seq > $2 ORDER BY seq

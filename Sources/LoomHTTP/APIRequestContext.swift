@@ -1,0 +1,27 @@
+import Hummingbird
+import HummingbirdWebSocket
+import LoomStore
+
+/// The context of every request: Hummingbird's core, the WebSocket upgrade slot, and the
+/// caller once `Authentication` has checked their token.
+public struct APIRequestContext: RequestContext, WebSocketRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let webSocket: WebSocketHandlerReference<Self>
+    /// The authenticated caller; nil on public routes.
+    public var user: User?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+        webSocket = .init()
+        user = nil
+    }
+
+    /// Bodies are limited per route (`APIConfiguration`); this is only the outer bound.
+    public var maxUploadSize: Int { Int(APIConfiguration.absoluteUploadLimit) }
+
+    /// The caller, on a route behind `Authentication`.
+    public func caller() throws -> User {
+        guard let user else { throw APIError.unauthorized("this route needs a token") }
+        return user
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import LoomStore
+import NIOCore
+
+/// The API's limits and address.
+public struct APIConfiguration: Sendable {
+    /// No request body is read beyond this, whatever the route.
+    public static let absoluteUploadLimit: Int64 = 4 << 30
+
+    public var host = "127.0.0.1"
+    /// 0 picks a free port (tests); `APIServer.run` reports the one bound.
+    public var port = 8080
+    /// JSON bodies (workflows, settings) larger than this are refused with 413.
+    public var maxJSONBody = 1 << 20
+    /// CSV uploads larger than this are refused with 413 before anything is stored.
+    public var maxUpload: Int64 = 256 << 20
+    /// The most items a page of a listing holds.
+    public var maxPageSize = 200
+    /// Credits a new user starts with (`loom admin create-user` may give others).
+    public var initialCredits: Int64 = 1_000
+
+    public init() {}
+}
+
+/// The store's services the API works with.
+public struct APIServices: Sendable {
+    public let pool: PostgresPool
+    public let users: Users
+    public let workflows: Workflows
+    public let queue: JobQueue
+    public let datasets: Datasets
+
+    public init(pool: PostgresPool, queue: JobQueue.Configuration = JobQueue.Configuration()) {
+        self.pool = pool
+        users = Users(pool: pool)
+        workflows = Workflows(pool: pool)
+        self.queue = JobQueue(pool: pool, configuration: queue)
+        datasets = Datasets(pool: pool)
+    }
+}
+
+/// Loom's HTTP API: REST under /api, the live stream at /api/workflows/{job_id}/stream,
+/// the admin API under /api/admin, health at /healthz and /readyz.
+public struct APIServer: Sendable {
+    public let configuration: APIConfiguration
+    public let services: APIServices
+
+    public init(configuration: APIConfiguration, services: APIServices) {
+        self.configuration = configuration
+        self.services = services
+    }
+
+    public func router() -> Router<APIRequestContext> {
+        let router = Router(context: APIRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        HealthRoutes(pool: services.pool).register(on: router)
+        let api = router.group("api")
+        _ = api.group().add(middleware: Authentication(users: services.users))
+        return router
+    }
+
+    /// The application, ready to run as a service. `onStarted` is told the bound port.
+    public func application(
+        logger: Logger = Logger(label: "loom.http"), onStarted: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = router()
+        return Application(
+            router: router,
+            server: .http1WebSocketUpgrade(webSocketRouter: router),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "loom"),
+            onServerRunning: { channel in await onStarted(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+    }
+}
