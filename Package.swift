@@ -74,7 +74,7 @@ let package = Package(
         .target(
             name: "LoomHTTP",
             dependencies: [
-                "LoomCoordinator", "LoomStore", "LoomWorkflow", "LoomColumnar",
+                "LoomCoordinator", "LoomStore", "LoomWorkflow", "LoomML", "LoomColumnar",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),

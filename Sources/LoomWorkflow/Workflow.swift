@@ -76,7 +76,7 @@ public struct Workflow: Sendable, Equatable, Codable {
         do {
             return try JSONDecoder().decode(Workflow.self, from: Data(bytes))
         } catch let error as DecodingError {
-            throw WorkflowValidationError([ValidationIssue(.invalidDocument, message: describe(error))])
+            throw WorkflowValidationError([ValidationIssue(.invalidDocument, message: error.readableDescription)])
         } catch {
             throw WorkflowValidationError([ValidationIssue(.invalidDocument, message: "the workflow is not valid JSON")])
         }
@@ -93,7 +93,11 @@ public struct Workflow: Sendable, Equatable, Codable {
     public func node(_ id: String) -> WorkflowNode? { nodes.first { $0.id == id } }
 }
 
-/// A sentence for a decoding error, with the path to the value at fault (`nodes[2].id`).
+extension DecodingError {
+    /// A sentence for a decoding error, with the path to the value at fault (`nodes[2].id`).
+    public var readableDescription: String { describe(self) }
+}
+
 private func describe(_ error: DecodingError) -> String {
     func path(_ keys: [any CodingKey]) -> String {
         var text = ""

@@ -1,5 +1,7 @@
 -- What the HTTP API needs: several named, revocable tokens per user, and job events that
--- announce themselves so that every coordinator can stream them live.
+-- announce themselves so that every coordinator can stream them live. (The job's own
+-- state changes are already events: the queue's statements write job_started,
+-- job_completed, job_failed, job_cancelled, job_retrying and lease_expired.)
 
 -- API tokens, stored as SHA-256 hashes. A user may hold several (one per machine or
 -- script) and revoke any of them.
@@ -18,41 +20,6 @@ ALTER TABLE users DROP COLUMN token_hash;
 
 CREATE INDEX workflow_snapshots_workflow ON workflow_snapshots (workflow_id, created_at DESC);
 CREATE INDEX jobs_snapshot ON jobs (workflow_snapshot_id);
-
--- A job's own changes of state are events too, written in the statement that changes the
--- state, whoever makes it (a worker's completion, a user's cancel, the reaper): so a
--- stream always ends with the job's final message. Types are the seed's: job_started
--- when an attempt starts; job_completed; job_failed (status failed or cancelled).
-CREATE FUNCTION loom_job_state_event() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    kind text;
-BEGIN
-    IF NEW.status IS NOT DISTINCT FROM OLD.status THEN
-        RETURN NEW;
-    END IF;
-    kind := CASE NEW.status
-        WHEN 'running' THEN 'job_started'
-        WHEN 'completed' THEN 'job_completed'
-        WHEN 'failed' THEN 'job_failed'
-        WHEN 'cancelled' THEN 'job_failed'
-        ELSE NULL
-    END;
-    IF kind IS NULL THEN
-        RETURN NEW;
-    END IF;
-    NEW.event_seq := NEW.event_seq + 1;
-    INSERT INTO job_events (job_id, seq, type, payload) VALUES (
-        NEW.id, NEW.event_seq, kind,
-        jsonb_strip_nulls(jsonb_build_object(
-            'status', NEW.status,
-            'attempt', NEW.attempt,
-            'error', NEW.error_message,
-            'credit_cost', NEW.credit_cost)));
-    RETURN NEW;
-END;
-$$;
-CREATE TRIGGER jobs_state_event BEFORE UPDATE OF status ON jobs
-    FOR EACH ROW EXECUTE FUNCTION loom_job_state_event();
 
 -- Every statement that stores events tells listeners, once per job, the last sequence
 -- number it wrote: NOTIFY loom_events, 'JOB_ID:SEQ'. A listener that missed some reads
