@@ -120,6 +120,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "LoomStoreTests", dependencies: ["LoomStore", "CPostgres"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LoomHTTPTests",
+            dependencies: ["LoomHTTP", "LoomStore", "LoomWorkflow", .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "LoomWorkflowTests", dependencies: ["LoomWorkflow", "LoomML", "LoomColumnar"], swiftSettings: swiftSettings),
         .testTarget(name: "LoomMLTests", dependencies: ["LoomML", "LoomColumnar"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     ]

@@ -58,7 +58,13 @@ public struct APIServer: Sendable {
         router.add(middleware: ErrorMiddleware())
         HealthRoutes(pool: services.pool).register(on: router)
         let api = router.group("api")
-        _ = api.group().add(middleware: Authentication(users: services.users))
+        let authenticated = api.group().add(middleware: Authentication(users: services.users))
+        WorkflowRoutes(configuration: configuration, services: services).register(on: authenticated)
+        JobRoutes(configuration: configuration, services: services).register(on: authenticated)
+        DatasetRoutes(configuration: configuration, services: services).register(on: authenticated)
+        AccountRoutes(configuration: configuration, services: services).register(on: authenticated)
+        let admin = api.group("admin").add(middleware: Authentication(users: services.users, adminOnly: true))
+        AdminRoutes(configuration: configuration, services: services).register(on: admin)
         return router
     }
 

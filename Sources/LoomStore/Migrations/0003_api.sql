@@ -37,3 +37,6 @@ $$;
 CREATE TRIGGER job_events_notify AFTER INSERT ON job_events
     REFERENCING NEW TABLE AS inserted
     FOR EACH STATEMENT EXECUTE FUNCTION loom_notify_events();
+
+-- The bundled samples are shared datasets named by their id (sample:iris); one of each.
+CREATE UNIQUE INDEX datasets_sample_name ON datasets (name) WHERE user_id IS NULL;

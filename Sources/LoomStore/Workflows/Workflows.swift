@@ -62,7 +62,8 @@ public struct Workflows: Sendable {
         static let snapshotColumns = "id, workflow_id, user_id, workflow_version, nodes, edges, created_at"
         static let snapshot = """
             INSERT INTO workflow_snapshots (id, workflow_id, user_id, workflow_version, nodes, edges)
-            SELECT $3, id, user_id, version, nodes, edges FROM workflows WHERE id = $1 AND user_id = $2
+            SELECT $3, id, user_id, version, nodes, edges FROM workflows
+            WHERE id = $1 AND user_id = $2 AND ($4::integer IS NULL OR version = $4)
             RETURNING \(snapshotColumns)
             """
         static let getSnapshot = "SELECT \(snapshotColumns) FROM workflow_snapshots WHERE id = $1 AND user_id = $2"
@@ -118,10 +119,11 @@ public struct Workflows: Sendable {
         }
     }
 
-    /// Copies the workflow's current graph into a new snapshot; nil when it is not the owner's.
-    public func takeSnapshot(of workflow: UUID, owner: UUID) async throws -> SnapshotRecord? {
+    /// Copies the workflow's current graph into a new snapshot; nil when it is not the
+    /// owner's, or (with `version`) when it has changed since that version.
+    public func takeSnapshot(of workflow: UUID, owner: UUID, version: Int32? = nil) async throws -> SnapshotRecord? {
         try await pool.withConnection { connection in
-            try connection.query(SQL.snapshot, [workflow, owner, UUID()]).first(Self.decodeSnapshot)
+            try connection.query(SQL.snapshot, [workflow, owner, UUID(), version]).first(Self.decodeSnapshot)
         }
     }
 
