@@ -32,8 +32,14 @@ public struct DatasetProfiler: Sendable {
 
     /// Per-column statistics of one chunk; pure, so chunks can be summarised in parallel.
     static func statistics(of table: Table, firstRow: Int, sampling: [SampleRule], options: ProfileOptions) -> [ColumnStatistics] {
-        zip(table.columns, sampling).map { column, rule in
-            ColumnStatistics(column: column, firstRow: firstRow, sampling: rule, options: options)
+        var rowsByRule = [UInt64: [Int]]()
+        return zip(table.columns, sampling).map { column, rule in
+            var rows: [Int]? = nil
+            if !rule.samplesEverything {
+                rows = rowsByRule[rule.threshold] ?? rule.rows(firstRow: firstRow, count: table.rowCount)
+                rowsByRule[rule.threshold] = rows
+            }
+            return ColumnStatistics(column: column, sampledRows: rows, options: options)
         }
     }
 
