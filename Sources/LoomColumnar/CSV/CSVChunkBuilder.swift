@@ -15,6 +15,7 @@ final class CSVChunkBuilder {
     let tokenizer: CSVTokenizer
     let capacity: Int
     private let columns: UnsafeMutableBufferPointer<CSVColumnBuilder>
+    private let powersOfTen = PowersOfTen()
 
     init(
         parser: CSVValueParser, tokenizer: CSVTokenizer, schema: [ColumnSchema], raggedRows: CSVOptions.RaggedRows,
@@ -82,13 +83,14 @@ final class CSVChunkBuilder {
         let count = bytes.count
         let delimiter = tokenizer.delimiter
         let last = columns.count - 1
+        let powers = UnsafePointer(powersOfTen.table)
         var position = start
         @inline(__always) func byte(_ index: Int) -> UInt8 { base.load(fromByteOffset: index, as: UInt8.self) }
         for index in 0...last {
             let isLast = index == last
             switch columns[index].type {
             case .float64:
-                guard let (value, end) = CSVFastNumber.double(base, from: position, count: count),
+                guard let (value, end) = CSVFastNumber.double(base, from: position, count: count, powersOfTen: powers),
                     let next = CSVTokenizer.plainFieldEnd(base, count: count, at: end, isLast: isLast, delimiter: delimiter)
                 else { return nil }
                 columns[index].setDouble(value, row: row)

@@ -28,8 +28,12 @@ enum CSVFastNumber {
     /// below 2^53 and 10^fraction digits is an exact double, so one IEEE division gives
     /// the correctly rounded value (Clinger's fast path): the same computation as
     /// `CSVValueParser.fastDoubleValue`.
+    ///
+    /// `powersOfTen` holds 10^0 through 10^15 (see `PowersOfTen`).
     @inline(__always)
-    static func double(_ base: UnsafeRawPointer, from start: Int, count: Int) -> (value: Double, end: Int)? {
+    static func double(
+        _ base: UnsafeRawPointer, from start: Int, count: Int, powersOfTen: UnsafePointer<Double>
+    ) -> (value: Double, end: Int)? {
         var position = start
         let negative = position < count && base.load(fromByteOffset: position, as: UInt8.self) == UInt8(ascii: "-")
         if negative { position += 1 }
@@ -56,32 +60,8 @@ enum CSVFastNumber {
             digits += fractionDigits
         }
         guard digits > 0, digits <= 15 else { return nil }
-        let magnitude = Double(mantissa) / exactPowerOfTen(fractionDigits)
+        let magnitude = Double(mantissa) / powersOfTen[fractionDigits]
         return (negative ? -magnitude : magnitude, position)
-    }
-
-    /// 10^exponent for 0...15, every one exact in a double. (A switch of constants, not a
-    /// global array: no lazy-initialisation check on the hot path.)
-    @inline(__always)
-    static func exactPowerOfTen(_ exponent: Int) -> Double {
-        switch exponent {
-        case 0: 1
-        case 1: 1e1
-        case 2: 1e2
-        case 3: 1e3
-        case 4: 1e4
-        case 5: 1e5
-        case 6: 1e6
-        case 7: 1e7
-        case 8: 1e8
-        case 9: 1e9
-        case 10: 1e10
-        case 11: 1e11
-        case 12: 1e12
-        case 13: 1e13
-        case 14: 1e14
-        default: 1e15
-        }
     }
 }
 
@@ -120,4 +100,22 @@ extension CSVFastNumber {
         }
         return Shape(end: position, digits: digits, hasPoint: hasPoint)
     }
+}
+
+/// 10^0 through 10^15, every one exact in a double, in memory its owner allocates once:
+/// a plain load on the hot path (a switch became an indirect jump, a global array a
+/// lazy-initialisation check).
+final class PowersOfTen {
+    let table: UnsafeMutablePointer<Double>
+
+    init() {
+        table = .allocate(capacity: 16)
+        var value = 1.0
+        for exponent in 0..<16 {
+            (table + exponent).initialize(to: value)
+            value *= 10
+        }
+    }
+
+    deinit { table.deallocate() }
 }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Reads a CSV file into typed columnar chunks and a profile, with bounded memory.
 ///
 /// **Two passes.** Pass one reads the file block by block (blocks of whole rows, parsed
@@ -259,6 +261,8 @@ public struct CSVIngestor: Sendable {
         nonisolated(unsafe) let blockReader = reader
         nonisolated(unsafe) var nextBlock = 0
         nonisolated(unsafe) var nextRow = 0
+        // Columns whose distinct count is an estimate already, as of the chunks delivered.
+        let estimatedDistinct = Mutex(profiler.distinctIsEstimated)
         try Self.run(concurrency: options.concurrency) { () -> PassTwoInput? in
             guard nextBlock < blocks.count else { return nil }
             let info = blocks[nextBlock]
@@ -279,7 +283,7 @@ public struct CSVIngestor: Sendable {
             input.block.flatMap { block in
                 Self.buildChunk(
                     block, expectedRows: input.info.rows, firstRow: input.firstRow, tokenizer: tokenizer, parser: parser,
-                    schema: schema, options: options, sampling: sampling)
+                    schema: schema, options: options, sampling: sampling, estimatedDistinct: estimatedDistinct.withLock { $0 })
             }.map { (input.info, input.firstRow, $0) }  // not the block: it is freed here
         } deliver: { (result) throws(CSVError) -> Bool in
             let (info, firstRow, built): (BlockInfo, Int, BuiltChunk)
@@ -292,6 +296,7 @@ public struct CSVIngestor: Sendable {
             rowCount += built.table.rowCount
             guard built.table.rowCount > 0 else { return true }
             profiler.merge(rows: built.table.rowCount, built.statistics)
+            estimatedDistinct.withLock { $0 = profiler.distinctIsEstimated }
             do {
                 try consume(CSVChunk(index: chunkIndex, firstRow: firstRow, table: built.table, encoded: built.encoded))
             } catch {
@@ -324,7 +329,7 @@ public struct CSVIngestor: Sendable {
 
     static func buildChunk(
         _ block: [UInt8], expectedRows: Int, firstRow: Int, tokenizer: CSVTokenizer, parser: CSVValueParser,
-        schema: [ColumnSchema], options: CSVOptions, sampling: [SampleRule]
+        schema: [ColumnSchema], options: CSVOptions, sampling: [SampleRule], estimatedDistinct: [Bool]
     ) -> Result<BuiltChunk, CSVError> {
         let builder = CSVChunkBuilder(
             parser: parser, tokenizer: tokenizer, schema: schema, raggedRows: options.raggedRows, expectedRows: expectedRows,
@@ -349,7 +354,8 @@ public struct CSVIngestor: Sendable {
                 return .failure(CSVError(.invalidOptions, "the chunk cannot be encoded: \(error)"))
             }
         }
-        let statistics = DatasetProfiler.statistics(of: table, firstRow: firstRow, sampling: sampling, options: options.profile)
+        let statistics = DatasetProfiler.statistics(
+            of: table, firstRow: firstRow, sampling: sampling, options: options.profile, estimatedDistinct: estimatedDistinct)
         return .success(BuiltChunk(table: table, encoded: encoded, statistics: statistics))
     }
 

@@ -17,15 +17,20 @@ struct ColumnStatistics: Sendable {
     var valueCounts: [String: Int] = [:]
     var valueCountsPruned = false
 
-    init(type: ColumnType, options: ProfileOptions) {
+    init(type: ColumnType, options: ProfileOptions, estimatesDistinct: Bool = false) {
         self.type = type
-        distinct = DistinctCounter(limit: options.exactDistinctLimit)
+        distinct = estimatesDistinct
+            ? DistinctCounter(estimatingWithLimit: options.exactDistinctLimit) : DistinctCounter(limit: options.exactDistinctLimit)
     }
+
+    /// Whether the distinct count is already an estimate (it never goes back to exact).
+    var estimatesDistinct: Bool { distinct.isEstimated }
 
     /// Statistics of `column`; `sampledRows` are the rows (of this column, ascending)
     /// whose values `SampleRule` keeps, or nil for every row.
-    init(column: Column, sampledRows: [Int]?, options: ProfileOptions) {
-        self.init(type: column.type, options: options)
+    /// `estimatesDistinct` when the dataset's count of the column is an estimate already.
+    init(column: Column, sampledRows: [Int]?, options: ProfileOptions, estimatesDistinct: Bool = false) {
+        self.init(type: column.type, options: options, estimatesDistinct: estimatesDistinct)
         let validity = column.validity
         missing = column.nullCount
         count = column.count - missing

@@ -65,6 +65,15 @@ struct DistinctCounter: Sendable {
 
     init(limit: Int) { self.limit = limit }
 
+    /// A counter that estimates from the start. For a chunk of a column whose dataset
+    /// count is already estimated: merging it gives the same registers as merging an
+    /// exact count of the same values, without building that exact set first.
+    init(estimatingWithLimit limit: Int) {
+        self.limit = limit
+        exact = nil
+        sketch = HyperLogLog()
+    }
+
     @inline(__always)
     mutating func add(hash: UInt64) {
         if exact != nil {
