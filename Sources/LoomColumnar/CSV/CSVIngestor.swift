@@ -8,8 +8,8 @@ import Synchronization
 /// values. Pass two reads the file again and builds chunks of those types, encodes them
 /// and summarises them for the profile, again in parallel. So every input error is
 /// thrown before the first chunk is handed over, every chunk has the same schema, and
-/// memory holds a few blocks at a time (about `concurrency` × 2 blocks of at most
-/// `rowsPerChunk` rows), never the file.
+/// memory holds a few blocks at a time (`concurrency` + 1 blocks of at most
+/// `rowsPerChunk` rows, with their chunks), never the file.
 ///
 /// **Nothing half-stored.** `consume` sees chunks in order while pass two runs; the
 /// ingestion has succeeded only when `ingest` returns its `CSVIngestion` (with the
@@ -180,8 +180,9 @@ public struct CSVIngestor: Sendable {
         return CSVError(.rowTooLong, line: 1, "a row is longer than \(options.maxRowBytes) bytes")
     }
 
-    /// Runs the pipeline with the window that bounds an ingestion's memory: two blocks in
-    /// flight per thread, so a thread always has the next block read while it works.
+    /// Runs the pipeline with the window that bounds an ingestion's memory: a block per
+    /// thread in flight and one more, so a thread finishing its block finds the next one
+    /// free to read while the caller takes the results in order.
     static func run<Input: Sendable, Output: Sendable>(
         concurrency: Int,
         read: @escaping @Sendable () -> Input?,
@@ -189,7 +190,7 @@ public struct CSVIngestor: Sendable {
         deliver: (Output) throws(CSVError) -> Bool
     ) throws(CSVError) {
         do {
-            try csvPipeline(concurrency: concurrency, window: 2 * concurrency, read: read, work: work, deliver: deliver)
+            try csvPipeline(concurrency: concurrency, window: concurrency + 1, read: read, work: work, deliver: deliver)
         } catch let error as CSVError {
             throw error
         } catch {
