@@ -16,6 +16,83 @@ struct CSVInference: CSVRowVisitor {
         missing = [Int](repeating: 0, count: columnCount)
     }
 
+    /// Checks and classifies every row of `bytes`. Plain rows take `fastRow`; the rest,
+    /// and any row it gives up on, go through the tokenizer and `visitRow`.
+    mutating func infer(_ bytes: UnsafeRawBufferPointer, tokenizer: CSVTokenizer) throws(CSVError) -> CSVTokenizer.Summary {
+        var fields = CSVFieldBuffer()
+        defer { fields.deallocate() }
+        var cursor = CSVTokenizer.Cursor()
+        var blockRows = 0
+        try tokenizer.withTable { (table) throws(CSVError) in
+            while cursor.position < bytes.count {
+                let end = kinds.withUnsafeMutableBufferPointer { kinds in
+                    Self.fastRow(bytes, from: cursor.position, kinds: kinds, delimiter: tokenizer.delimiter, table: table, parser: parser)
+                }
+                if let end {
+                    cursor.position = end
+                    cursor.line += 1
+                    rows += 1
+                    blockRows += 1
+                    continue
+                }
+                guard let line = try tokenizer.readRow(bytes, table: table, cursor: &cursor, into: &fields) else { break }
+                try visitRow(fields.row, bytes: bytes, line: line)
+                blockRows += 1
+            }
+        }
+        return CSVTokenizer.Summary(consumed: cursor.position, newlines: cursor.line - 1, rows: blockRows)
+    }
+
+    /// The fast path: a row of unquoted fields, one per column, none missing, ended by LF
+    /// or CRLF. Returns the position after its line end, or nil to send the row to the
+    /// general path. It only adds kinds (which the general path would add too, so giving
+    /// up halfway leaves nothing to undo) and never counts a missing value.
+    @inline(__always)
+    private static func fastRow(
+        _ bytes: UnsafeRawBufferPointer, from start: Int, kinds: UnsafeMutableBufferPointer<CSVValueKinds>, delimiter: UInt8,
+        table: UnsafePointer<UInt8>, parser: CSVValueParser
+    ) -> Int? {
+        let base = bytes.baseAddress!
+        let count = bytes.count
+        let last = kinds.count - 1
+        var position = start
+        @inline(__always) func byte(_ index: Int) -> UInt8 { base.load(fromByteOffset: index, as: UInt8.self) }
+        for index in 0...last {
+            let isLast = index == last
+            let fieldStart = position
+            if kinds[index].contains(.string) {
+                // The column is text whatever else it holds: only a missing value matters.
+                while position < count, table[Int(byte(position))] != CSVCharacterClass.stop { position += 1 }
+                guard let next = CSVTokenizer.plainFieldEnd(base, count: count, at: position, isLast: isLast, delimiter: delimiter),
+                    !parser.mightBeMissing(UnsafeRawBufferPointer(start: base + fieldStart, count: position - fieldStart))
+                else { return nil }
+                position = next
+                continue
+            }
+            let shape = CSVFastNumber.shape(base, from: position, count: count)
+            if let kind = shape.kind,
+                let next = CSVTokenizer.plainFieldEnd(base, count: count, at: shape.end, isLast: isLast, delimiter: delimiter)
+            {
+                kinds[index].formUnion(kind)
+                position = next
+                continue
+            }
+            var mask: UInt8 = 0
+            while position < count {
+                let bits = table[Int(byte(position))]
+                if bits == CSVCharacterClass.stop { break }
+                mask |= bits
+                position += 1
+            }
+            guard let next = CSVTokenizer.plainFieldEnd(base, count: count, at: position, isLast: isLast, delimiter: delimiter),
+                let kind = parser.classify(UnsafeRawBufferPointer(start: base + fieldStart, count: position - fieldStart), classes: mask)
+            else { return nil }
+            kinds[index].formUnion(kind)
+            position = next
+        }
+        return position
+    }
+
     mutating func visitRow(_ fields: UnsafeBufferPointer<CSVField>, bytes: UnsafeRawBufferPointer, line: Int) throws(CSVError) {
         let used = try Self.usableFieldCount(fields.count, expected: columnCount, policy: raggedRows, line: line)
         let parser = self.parser

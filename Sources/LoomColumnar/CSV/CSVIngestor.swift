@@ -1,13 +1,15 @@
+import Synchronization
+
 /// Reads a CSV file into typed columnar chunks and a profile, with bounded memory.
 ///
 /// **Two passes.** Pass one reads the file block by block (blocks of whole rows, parsed
-/// on `concurrency` threads) and checks everything: the header, quotes, field counts,
+/// on `concurrency` threads, see `csvPipeline`) and checks everything: the header, quotes, field counts,
 /// UTF-8, the size limit; it also settles each column's type and whether it has missing
 /// values. Pass two reads the file again and builds chunks of those types, encodes them
 /// and summarises them for the profile, again in parallel. So every input error is
 /// thrown before the first chunk is handed over, every chunk has the same schema, and
-/// memory holds a few blocks at a time (about `concurrency` × 2 blocks of at most
-/// `rowsPerChunk` rows), never the file.
+/// memory holds a few blocks at a time (`concurrency` + 1 blocks of at most
+/// `rowsPerChunk` rows, with their chunks), never the file.
 ///
 /// **Nothing half-stored.** `consume` sees chunks in order while pass two runs; the
 /// ingestion has succeeded only when `ingest` returns its `CSVIngestion` (with the
@@ -115,40 +117,42 @@ public struct CSVIngestor: Sendable {
         var blocks: [BlockInfo] = []
         var lineBase = headerSummary.newlines
         let options = self.options
-        while true {
-            var batch: [[UInt8]] = []
-            while batch.count < options.concurrency {
-                guard let length = try reader.nextBlockLength(
+        let blockBytes = self.blockBytes
+        let columnCount = names.count
+        // Touched only inside `read`, which the pipeline calls under its lock.
+        nonisolated(unsafe) let blockReader = reader
+        nonisolated(unsafe) var readFailed = false
+        try Self.run(concurrency: options.concurrency) { () -> PassOneInput? in
+            guard !readFailed else { return nil }
+            do throws(CSVError) {
+                guard let length = try blockReader.nextBlockLength(
                     maxRecords: options.rowsPerChunk, targetBytes: blockBytes, maxRowBytes: options.maxRowBytes)
                 else {
-                    // A quote that never closes looks like a long row to the splitter; let the
-                    // tokenizer say which it is.
-                    var probe = CSVInference(parser: parser, columnCount: names.count, raggedRows: .padAndTruncate)
-                    do {
-                        _ = try tokenizer.tokenize(reader.available, visitor: &probe)
-                    } catch where error.code == .unexpectedQuote {
-                        throw error.shifted(byLines: lineBase + batchNewlines(batch, tokenizer))
-                    } catch {}
-                    throw CSVError(.rowTooLong, line: lineBase + batchNewlines(batch, tokenizer) + 1,
-                        "a row is longer than \(options.maxRowBytes) bytes")
+                    readFailed = true
+                    return .failure(Self.overlongRow(blockReader.available, tokenizer: tokenizer, parser: parser, columnCount: columnCount, options: options))
                 }
-                if length == 0 { break }
-                guard let block = try reader.take(length) else { break }
-                batch.append(block)
+                if length == 0 { return nil }
+                guard let block = try blockReader.take(length) else { return nil }
+                return .block(block)
+            } catch {
+                readFailed = true
+                return .failure(error)
             }
-            if batch.isEmpty { break }
-            let blocksRead = batch
-            let results = csvParallelMap(count: batch.count, concurrency: options.concurrency) { index in
-                Self.inferBlock(blocksRead[index], tokenizer: tokenizer, parser: parser, columnCount: names.count, raggedRows: options.raggedRows)
+        } work: { (input) -> Result<(CSVInference, CSVTokenizer.Summary, Int), CSVError> in
+            switch input {
+            case .failure(let error): return .failure(error)
+            case .block(let block):
+                return Self.inferBlock(block, tokenizer: tokenizer, parser: parser, columnCount: columnCount, raggedRows: options.raggedRows)
+                    .map { ($0.0, $0.1, block.count) }
             }
-            for (index, result) in results.enumerated() {
-                switch result {
-                case .failure(let error): throw error.shifted(byLines: lineBase)
-                case .success(let (blockInference, summary)):
-                    inference.merge(blockInference)
-                    blocks.append(BlockInfo(byteCount: batch[index].count, rows: summary.rows, newlines: summary.newlines))
-                    lineBase += summary.newlines
-                }
+        } deliver: { (result: Result<(CSVInference, CSVTokenizer.Summary, Int), CSVError>) throws(CSVError) -> Bool in
+            switch result {
+            case .failure(let error): throw error.shifted(byLines: lineBase)
+            case .success(let (blockInference, summary, byteCount)):
+                inference.merge(blockInference)
+                blocks.append(BlockInfo(byteCount: byteCount, rows: summary.rows, newlines: summary.newlines))
+                lineBase += summary.newlines
+                return true
             }
         }
         return Scan(
@@ -156,9 +160,42 @@ public struct CSVIngestor: Sendable {
             inference: inference, totalBytes: reader.totalRead)
     }
 
-    /// Newlines in blocks already read but not yet counted (for an error's line).
-    private func batchNewlines(_ batch: [[UInt8]], _ tokenizer: CSVTokenizer) -> Int {
-        batch.reduce(0) { total, block in total + block.reduce(0) { $0 + ($1 == 10 ? 1 : 0) } }
+    enum PassOneInput: Sendable {
+        case block([UInt8])
+        case failure(CSVError)
+    }
+
+    /// The error for a row the block splitter found longer than `maxRowBytes`, with its
+    /// line counted from the start of `rest`: a quote that never closes looks like a long
+    /// row to the splitter, so the tokenizer says which it is.
+    static func overlongRow(
+        _ rest: UnsafeRawBufferPointer, tokenizer: CSVTokenizer, parser: CSVValueParser, columnCount: Int, options: CSVOptions
+    ) -> CSVError {
+        var probe = CSVInference(parser: parser, columnCount: columnCount, raggedRows: .padAndTruncate)
+        do {
+            _ = try tokenizer.tokenize(rest, visitor: &probe)
+        } catch where error.code == .unexpectedQuote {
+            return error
+        } catch {}
+        return CSVError(.rowTooLong, line: 1, "a row is longer than \(options.maxRowBytes) bytes")
+    }
+
+    /// Runs the pipeline with the window that bounds an ingestion's memory: a block per
+    /// thread in flight and one more, so a thread finishing its block finds the next one
+    /// free to read while the caller takes the results in order.
+    static func run<Input: Sendable, Output: Sendable>(
+        concurrency: Int,
+        read: @escaping @Sendable () -> Input?,
+        work: @escaping @Sendable (Input) -> Output,
+        deliver: (Output) throws(CSVError) -> Bool
+    ) throws(CSVError) {
+        do {
+            try csvPipeline(concurrency: concurrency, window: concurrency + 1, read: read, work: work, deliver: deliver)
+        } catch let error as CSVError {
+            throw error
+        } catch {
+            throw CSVError(.ioError, "\(error)")  // unreachable: `deliver` throws only CSVError
+        }
     }
 
     static func inferBlock(
@@ -168,7 +205,7 @@ public struct CSVIngestor: Sendable {
             var inference = CSVInference(parser: parser, columnCount: columnCount, raggedRows: raggedRows)
             do {
                 if UTF8Validation.isValid(bytes) {
-                    let summary = try tokenizer.tokenize(bytes, visitor: &inference)
+                    let summary = try inference.infer(bytes, tokenizer: tokenizer)
                     return .success((inference, summary))
                 }
                 var locator = CSVUTF8Locator(inner: inference)
@@ -216,50 +253,73 @@ public struct CSVIngestor: Sendable {
         let tokenizer = CSVTokenizer(delimiter: scan.delimiter)
         let options = self.options
         let sampling = profiler.sampling
-        var blockIndex = 0
-        var firstRow = 0
+        let blocks = scan.blocks
         var chunkIndex = 0
         var lineBase = 0
-        while blockIndex < scan.blocks.count {
-            let infos = Array(scan.blocks[blockIndex..<min(blockIndex + options.concurrency, scan.blocks.count)])
-            var batch: [[UInt8]] = []
-            var starts: [Int] = []
-            var row = firstRow
-            for info in infos {
-                guard let block = try reader.take(info.byteCount) else { throw Self.sourceChanged() }
-                batch.append(block)
-                starts.append(row)
-                row += info.rows
-            }
-            let blocksRead = batch
-            let firstRows = starts
-            let results = csvParallelMap(count: batch.count, concurrency: options.concurrency) { index in
-                Self.buildChunk(
-                    blocksRead[index], expectedRows: infos[index].rows, firstRow: firstRows[index], tokenizer: tokenizer, parser: parser,
-                    schema: schema, options: options, sampling: sampling)
-            }
-            for (index, result) in results.enumerated() {
-                let built: BuiltChunk
-                switch result {
-                case .failure(let error): throw error.shifted(byLines: lineBase)
-                case .success(let value): built = value
+        var rowCount = 0
+        var consumerError: (any Error)? = nil
+        // Touched only inside `read`, which the pipeline calls under its lock.
+        nonisolated(unsafe) let blockReader = reader
+        nonisolated(unsafe) var nextBlock = 0
+        nonisolated(unsafe) var nextRow = 0
+        // Columns whose distinct count is an estimate already, as of the chunks delivered.
+        let estimatedDistinct = Mutex(profiler.distinctIsEstimated)
+        try Self.run(concurrency: options.concurrency) { () -> PassTwoInput? in
+            guard nextBlock < blocks.count else { return nil }
+            let info = blocks[nextBlock]
+            let firstRow = nextRow
+            nextBlock += 1
+            nextRow += info.rows
+            do throws(CSVError) {
+                guard let block = try blockReader.take(info.byteCount) else {
+                    nextBlock = blocks.count
+                    return PassTwoInput(block: .failure(Self.sourceChanged()), info: info, firstRow: firstRow)
                 }
-                lineBase += infos[index].newlines
-                guard built.table.rowCount == infos[index].rows else { throw Self.sourceChanged() }
-                guard built.table.rowCount > 0 else { continue }
-                profiler.merge(rows: built.table.rowCount, built.statistics)
-                try consume(CSVChunk(index: chunkIndex, firstRow: starts[index], table: built.table, encoded: built.encoded))
-                chunkIndex += 1
+                return PassTwoInput(block: .success(block), info: info, firstRow: firstRow)
+            } catch {
+                nextBlock = blocks.count
+                return PassTwoInput(block: .failure(error), info: info, firstRow: firstRow)
             }
-            firstRow = row
-            blockIndex += infos.count
+        } work: { input in
+            input.block.flatMap { block in
+                Self.buildChunk(
+                    block, expectedRows: input.info.rows, firstRow: input.firstRow, tokenizer: tokenizer, parser: parser,
+                    schema: schema, options: options, sampling: sampling, estimatedDistinct: estimatedDistinct.withLock { $0 })
+            }.map { (input.info, input.firstRow, $0) }  // not the block: it is freed here
+        } deliver: { (result) throws(CSVError) -> Bool in
+            let (info, firstRow, built): (BlockInfo, Int, BuiltChunk)
+            switch result {
+            case .failure(let error): throw error.shifted(byLines: lineBase)
+            case .success(let value): (info, firstRow, built) = value
+            }
+            lineBase += info.newlines
+            guard built.table.rowCount == info.rows else { throw Self.sourceChanged() }
+            rowCount += built.table.rowCount
+            guard built.table.rowCount > 0 else { return true }
+            profiler.merge(rows: built.table.rowCount, built.statistics)
+            estimatedDistinct.withLock { $0 = profiler.distinctIsEstimated }
+            do {
+                try consume(CSVChunk(index: chunkIndex, firstRow: firstRow, table: built.table, encoded: built.encoded))
+            } catch {
+                consumerError = error
+                return false
+            }
+            chunkIndex += 1
+            return true
         }
+        if let consumerError { throw consumerError }
         // The file must end where it ended in pass one.
         try reader.fill(atLeast: 1)
         guard reader.available.isEmpty else { throw Self.sourceChanged() }
         return CSVIngestion(
-            schema: schema, rowCount: firstRow, chunkCount: chunkIndex, byteCount: scan.totalBytes,
+            schema: schema, rowCount: rowCount, chunkCount: chunkIndex, byteCount: scan.totalBytes,
             delimiter: scan.delimiter, profile: profiler.finish(byteCount: scan.totalBytes, target: target))
+    }
+
+    struct PassTwoInput: Sendable {
+        var block: Result<[UInt8], CSVError>
+        var info: BlockInfo
+        var firstRow: Int
     }
 
     struct BuiltChunk: Sendable {
@@ -270,21 +330,23 @@ public struct CSVIngestor: Sendable {
 
     static func buildChunk(
         _ block: [UInt8], expectedRows: Int, firstRow: Int, tokenizer: CSVTokenizer, parser: CSVValueParser,
-        schema: [ColumnSchema], options: CSVOptions, sampling: [SampleRule]
+        schema: [ColumnSchema], options: CSVOptions, sampling: [SampleRule], estimatedDistinct: [Bool]
     ) -> Result<BuiltChunk, CSVError> {
-        var builder = CSVChunkBuilder(
-            parser: parser, schema: schema, raggedRows: options.raggedRows, expectedRows: expectedRows,
+        let builder = CSVChunkBuilder(
+            parser: parser, tokenizer: tokenizer, schema: schema, raggedRows: options.raggedRows, expectedRows: expectedRows,
             maxDictionaryEntries: options.maxDictionaryEntries)
-        let failure: CSVError? = block.withUnsafeBytes { (bytes) -> CSVError? in
+        let built: Result<Table, CSVError> = block.withUnsafeBytes { (bytes) -> Result<Table, CSVError> in
             do throws(CSVError) {
-                _ = try tokenizer.tokenize(bytes, visitor: &builder)
-                return nil
+                return .success(try builder.build(bytes))
             } catch {
-                return error
+                return .failure(error)
             }
         }
-        if let failure { return .failure(failure) }
-        let table = builder.table()
+        let table: Table
+        switch built {
+        case .success(let value): table = value
+        case .failure(let error): return .failure(error)
+        }
         var encoded: [UInt8]? = nil
         if options.encodesChunks {
             do {
@@ -293,7 +355,8 @@ public struct CSVIngestor: Sendable {
                 return .failure(CSVError(.invalidOptions, "the chunk cannot be encoded: \(error)"))
             }
         }
-        let statistics = DatasetProfiler.statistics(of: table, firstRow: firstRow, sampling: sampling, options: options.profile)
+        let statistics = DatasetProfiler.statistics(
+            of: table, firstRow: firstRow, sampling: sampling, options: options.profile, estimatedDistinct: estimatedDistinct)
         return .success(BuiltChunk(table: table, encoded: encoded, statistics: statistics))
     }
 

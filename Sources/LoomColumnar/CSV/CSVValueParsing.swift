@@ -31,9 +31,30 @@ struct CSVValueKinds: OptionSet, Sendable {
 struct CSVValueParser: Sendable {
     /// Lowercased tokens.
     private let missingTokens: [[UInt8]]
+    /// Bit n is set when some token has n bytes (n < 64): most fields fail this test alone.
+    private let tokenLengths: UInt64
 
     init(missingTokens: [String]) {
         self.missingTokens = missingTokens.map { Array($0.lowercased().utf8) }
+        tokenLengths = self.missingTokens.reduce(0) { $0 | ($1.count < 64 ? 1 << UInt64($1.count) : 0) }
+    }
+
+    /// A quick test for the fast paths: false only when `isMissing` is surely false. Text
+    /// with blanks at either end, and any token match (even a numeric one, which
+    /// `isMissing` would reject), answer true and go to the general path.
+    @inline(__always)
+    func mightBeMissing(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let count = bytes.count
+        if count == 0 { return true }
+        let first = bytes[0]
+        let last = bytes[count - 1]
+        if first == 32 || first == 9 || last == 32 || last == 9 { return true }
+        return mightBeToken(bytes) && isMissingToken(bytes)
+    }
+
+    @inline(__always)
+    private func mightBeToken(_ text: UnsafeRawBufferPointer) -> Bool {
+        text.count >= 64 || tokenLengths & (1 << UInt64(text.count)) != 0
     }
 
     @inline(__always)
@@ -81,6 +102,7 @@ struct CSVValueParser: Sendable {
     }
 
     func isMissingToken(_ text: UnsafeRawBufferPointer) -> Bool {
+        guard mightBeToken(text) else { return false }
         for token in missingTokens where token.count == text.count {
             var equal = true
             for index in 0..<token.count where Self.lower(text[index]) != token[index] {

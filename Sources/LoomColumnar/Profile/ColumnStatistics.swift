@@ -17,24 +17,33 @@ struct ColumnStatistics: Sendable {
     var valueCounts: [String: Int] = [:]
     var valueCountsPruned = false
 
-    init(type: ColumnType, options: ProfileOptions) {
+    init(type: ColumnType, options: ProfileOptions, estimatesDistinct: Bool = false) {
         self.type = type
-        distinct = DistinctCounter(limit: options.exactDistinctLimit)
+        distinct = estimatesDistinct
+            ? DistinctCounter(estimatingWithLimit: options.exactDistinctLimit) : DistinctCounter(limit: options.exactDistinctLimit)
     }
 
-    /// Statistics of `column`, whose row 0 is row `firstRow` of the dataset.
-    init(column: Column, firstRow: Int, sampling: SampleRule, options: ProfileOptions) {
-        self.init(type: column.type, options: options)
+    /// Whether the distinct count is already an estimate (it never goes back to exact).
+    var estimatesDistinct: Bool { distinct.isEstimated }
+
+    /// Statistics of `column`; `sampledRows` are the rows (of this column, ascending)
+    /// whose values `SampleRule` keeps, or nil for every row.
+    /// `estimatesDistinct` when the dataset's count of the column is an estimate already.
+    init(column: Column, sampledRows: [Int]?, options: ProfileOptions, estimatesDistinct: Bool = false) {
+        self.init(type: column.type, options: options, estimatesDistinct: estimatesDistinct)
         let validity = column.validity
         missing = column.nullCount
         count = column.count - missing
         @inline(__always) func present(_ row: Int) -> Bool { validity?[row] ?? true }
         switch column.values {
         case .float64(let values):
-            addNumbers(values.count, present: present, firstRow: firstRow, sampling: sampling) { values[$0] }
+            addNumbers(values, validity: validity, sampledRows: sampledRows)
         case .int64(let values):
-            addNumbers(values.count, present: present, firstRow: firstRow, sampling: sampling) { Double(values[$0]) }
-            for row in 0..<values.count where present(row) { distinct.add(hash: mix64(UInt64(bitPattern: values[row]))) }
+            addNumbers(values.map { Double($0) }, validity: validity, sampledRows: sampledRows)
+            var hashes = [UInt64]()
+            hashes.reserveCapacity(values.count)
+            for row in 0..<values.count where present(row) { hashes.append(mix64(UInt64(bitPattern: values[row]))) }
+            hashes.withUnsafeBufferPointer { distinct.add(hashes: $0) }
         case .bool(let values):
             var trues = 0
             for row in 0..<values.count where present(row) && values[row] { trues += 1 }
@@ -51,31 +60,50 @@ struct ColumnStatistics: Sendable {
         }
     }
 
-    private mutating func addNumbers(
-        _ rows: Int, present: (Int) -> Bool, firstRow: Int, sampling: SampleRule, value: (Int) -> Double
-    ) {
+    /// Moments, extremes, the sample and (for float64 columns) distinct values, over the
+    /// present values that are not NaN.
+    private mutating func addNumbers(_ values: [Double], validity: ValidityBitmap?, sampledRows: [Int]?) {
+        let countsDistinct = type == .float64
+        let bits = validity?.bytes ?? []
+        let hasValidity = validity != nil
         var sum = 0.0
         var n = 0
-        for row in 0..<rows where present(row) {
-            let x = value(row)
-            if x.isNaN { continue }
-            sum += x
-            n += 1
-            if x < minimum { minimum = x }
-            if x > maximum { maximum = x }
-            if sampling.includes(row: firstRow + row) { sample.append(x) }
-            if type == .float64 { distinct.add(hash: mix64(x == 0 ? 0 : x.bitPattern)) }
+        values.withUnsafeBufferPointer { values in
+            bits.withUnsafeBufferPointer { bits in
+                @inline(__always) func present(_ row: Int) -> Bool { !hasValidity || bits[row >> 3] & (1 << UInt8(row & 7)) != 0 }
+                var low = minimum
+                var high = maximum
+                var hashes = [UInt64]()
+                if countsDistinct { hashes.reserveCapacity(values.count) }
+                for row in 0..<values.count where present(row) {
+                    let x = values[row]
+                    if x.isNaN { continue }
+                    sum += x
+                    n += 1
+                    if x < low { low = x }
+                    if x > high { high = x }
+                    if countsDistinct { hashes.append(mix64(x == 0 ? 0 : x.bitPattern)) }
+                }
+                minimum = low
+                maximum = high
+                hashes.withUnsafeBufferPointer { distinct.add(hashes: $0) }
+                if let sampledRows {
+                    for row in sampledRows where present(row) && !values[row].isNaN { sample.append(values[row]) }
+                } else {
+                    for row in 0..<values.count where present(row) && !values[row].isNaN { sample.append(values[row]) }
+                }
+                guard n > 0 else { return }
+                let chunkMean = sum / Double(n)
+                var squares = 0.0
+                for row in 0..<values.count where present(row) {
+                    let x = values[row]
+                    if x.isNaN { continue }
+                    let deviation = x - chunkMean
+                    squares += deviation * deviation
+                }
+                mergeMoments(count: n, mean: chunkMean, m2: squares)
+            }
         }
-        guard n > 0 else { return }
-        let chunkMean = sum / Double(n)
-        var squares = 0.0
-        for row in 0..<rows where present(row) {
-            let x = value(row)
-            if x.isNaN { continue }
-            let deviation = x - chunkMean
-            squares += deviation * deviation
-        }
-        mergeMoments(count: n, mean: chunkMean, m2: squares)
     }
 
     private mutating func mergeMoments(count n: Int, mean otherMean: Double, m2 otherM2: Double) {
@@ -159,13 +187,24 @@ struct ColumnStatistics: Sendable {
     }
 
     private func numericSummary(sampled: Bool) -> NumericSummary {
-        let sorted = sample.sorted()
-        func quantile(_ q: Double) -> Double? {
-            guard !sorted.isEmpty else { return nil }
-            let position = q * Double(sorted.count - 1)
+        // Linear interpolation between the two sorted values around q·(n − 1), as numpy does.
+        let quartiles = [0.25, 0.5, 0.75]
+        let count = sample.count
+        func ranks(_ q: Double) -> (lower: Int, upper: Int, fraction: Double) {
+            let position = q * Double(count - 1)
             let lower = Int(position.rounded(.down))
-            let upper = Swift.min(lower + 1, sorted.count - 1)
-            return finite(sorted[lower] + (sorted[upper] - sorted[lower]) * (position - Double(lower)))
+            return (lower, Swift.min(lower + 1, count - 1), position - Double(lower))
+        }
+        var ranked = [Int: Double]()
+        if count > 0 {
+            let needed = Set(quartiles.flatMap { [ranks($0).lower, ranks($0).upper] }).sorted()
+            var statistics = OrderStatistics(sample)
+            ranked = Dictionary(uniqueKeysWithValues: zip(needed, statistics.values(atRanks: needed)))
+        }
+        func quantile(_ q: Double) -> Double? {
+            guard count > 0 else { return nil }
+            let (lower, upper, fraction) = ranks(q)
+            return finite(ranked[lower]! + (ranked[upper]! - ranked[lower]!) * fraction)
         }
         let std = momentCount >= 2 ? (m2 / Double(momentCount - 1)).squareRoot() : nil
         return NumericSummary(
@@ -226,5 +265,11 @@ struct SampleRule: Sendable {
     @inline(__always)
     func includes(row: Int) -> Bool {
         threshold == .max || mix64(UInt64(row) ^ 0x5EED_5A3B_1E00_0000) <= threshold
+    }
+
+    /// The rows of a chunk (0-based within it) whose dataset row it includes. Computed
+    /// once per chunk and shared by the columns with this rule.
+    func rows(firstRow: Int, count: Int) -> [Int] {
+        (0..<count).filter { includes(row: firstRow + $0) }
     }
 }

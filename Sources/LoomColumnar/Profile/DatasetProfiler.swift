@@ -31,9 +31,21 @@ public struct DatasetProfiler: Sendable {
     }
 
     /// Per-column statistics of one chunk; pure, so chunks can be summarised in parallel.
-    static func statistics(of table: Table, firstRow: Int, sampling: [SampleRule], options: ProfileOptions) -> [ColumnStatistics] {
-        zip(table.columns, sampling).map { column, rule in
-            ColumnStatistics(column: column, firstRow: firstRow, sampling: rule, options: options)
+    /// `estimatedDistinct` (by column) names the columns whose dataset distinct count is
+    /// already an estimate (`distinctIsEstimated`): their chunks skip the exact count.
+    static func statistics(
+        of table: Table, firstRow: Int, sampling: [SampleRule], options: ProfileOptions, estimatedDistinct: [Bool]? = nil
+    ) -> [ColumnStatistics] {
+        var rowsByRule = [UInt64: [Int]]()
+        return zip(table.columns, sampling).enumerated().map { index, pair in
+            let (column, rule) = pair
+            var rows: [Int]? = nil
+            if !rule.samplesEverything {
+                rows = rowsByRule[rule.threshold] ?? rule.rows(firstRow: firstRow, count: table.rowCount)
+                rowsByRule[rule.threshold] = rows
+            }
+            return ColumnStatistics(
+                column: column, sampledRows: rows, options: options, estimatesDistinct: estimatedDistinct?[index] ?? false)
         }
     }
 
@@ -41,6 +53,9 @@ public struct DatasetProfiler: Sendable {
         for index in statistics.indices { statistics[index].merge(chunk[index], options: options) }
         rows += added
     }
+
+    /// By column, whether the distinct count so far is an estimate.
+    var distinctIsEstimated: [Bool] { statistics.map(\.estimatesDistinct) }
 
     /// The profile of every row added so far. `byteCount` is the source's size; a
     /// `target` that names a column gets a suggested problem type.

@@ -22,6 +22,18 @@ struct HyperLogLog: Sendable, Equatable {
         if registers[index] < rank { registers[index] = rank }
     }
 
+    /// Adds many hashes with one uniqueness check of the registers, not one per hash.
+    mutating func add(hashes: UnsafeBufferPointer<UInt64>) {
+        registers.withUnsafeMutableBufferPointer { registers in
+            for hash in hashes {
+                let index = Int(hash >> UInt64(64 - Self.precision))
+                let rest = hash << UInt64(Self.precision)
+                let rank = UInt8(min(rest.leadingZeroBitCount, 64 - Self.precision) + 1)
+                if registers[index] < rank { registers[index] = rank }
+            }
+        }
+    }
+
     mutating func merge(_ other: HyperLogLog) {
         for index in 0..<Self.registerCount where other.registers[index] > registers[index] {
             registers[index] = other.registers[index]
@@ -53,6 +65,15 @@ struct DistinctCounter: Sendable {
 
     init(limit: Int) { self.limit = limit }
 
+    /// A counter that estimates from the start. For a chunk of a column whose dataset
+    /// count is already estimated: merging it gives the same registers as merging an
+    /// exact count of the same values, without building that exact set first.
+    init(estimatingWithLimit limit: Int) {
+        self.limit = limit
+        exact = nil
+        sketch = HyperLogLog()
+    }
+
     @inline(__always)
     mutating func add(hash: UInt64) {
         if exact != nil {
@@ -61,6 +82,16 @@ struct DistinctCounter: Sendable {
         } else {
             sketch!.add(hash: hash)
         }
+    }
+
+    /// The same as adding each hash in turn.
+    mutating func add(hashes: UnsafeBufferPointer<UInt64>) {
+        var index = 0
+        while exact != nil, index < hashes.count {
+            add(hash: hashes[index])
+            index += 1
+        }
+        if index < hashes.count { sketch!.add(hashes: UnsafeBufferPointer(rebasing: hashes[index...])) }
     }
 
     private mutating func spill() {
