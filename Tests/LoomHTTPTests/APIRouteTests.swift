@@ -15,6 +15,18 @@ import Testing
         }
     }
 
+    @Test func metricsAreForOperators() async throws {
+        try await withAPIServer { server in
+            _ = try await server.send("GET", "/api/workflows", token: server.alice.token)
+            #expect(try await server.send("GET", "/metrics", token: server.alice.token).status == 403)
+            #expect(try await server.send("GET", "/metrics").status == 401)
+            let metrics = try await server.send("GET", "/metrics", token: server.adminToken)
+            #expect(metrics.status == 200)
+            #expect(metrics.text.contains("loom_jobs{status=\"queued\"} 0"), "\(metrics.text)")
+            #expect(metrics.text.contains("loom_http_request_duration_seconds_count{method=\"GET\",route=\"/api/workflows\",status=\"200\"} 1"), "\(metrics.text)")
+        }
+    }
+
     @Test func workflowsAreCreatedListedUpdatedAndDeleted() async throws {
         try await withAPIServer { server in
             let token = server.alice.token
