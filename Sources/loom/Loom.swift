@@ -13,6 +13,6 @@ struct Loom: AsyncParsableCommand {
             API arrive with their issues.
             """,
         version: version,
-        subcommands: [Run.self, Doctor.self, Migrate.self]
+        subcommands: [Run.self, Admin.self, Doctor.self, Migrate.self]
     )
 }
