@@ -94,6 +94,8 @@ let package = Package(
             dependencies: [
                 "LoomColumnar", "LoomML", "LoomWorkflow", "LoomStore", "LoomWire", "LoomCoordinator", "LoomHTTP", "LoomWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -5,8 +5,15 @@ import LoomStore
 /// Operator commands that work on the database directly: how the first admin comes to be.
 struct Admin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create users and tokens directly in the database (the first admin, or when the API is down).",
-        subcommands: [CreateUser.self, CreateToken.self]
+        abstract: "Operate a Loom cluster: workers, the queue, jobs, credits, users.",
+        discussion: """
+            create-user and create-token write to the database directly (how the first admin comes \
+            to be); the others go through the API with an admin token.
+            """,
+        subcommands: [
+            WorkersCommand.self, Drain.self, Undrain.self, Queue.self, Requeue.self, CancelJob.self, Grant.self,
+            CreateUser.self, CreateToken.self,
+        ]
     )
 
     struct DatabaseOptions: ParsableArguments {

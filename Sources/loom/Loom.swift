@@ -13,6 +13,6 @@ struct Loom: AsyncParsableCommand {
             API arrive with their issues.
             """,
         version: version,
-        subcommands: [Run.self, Admin.self, Doctor.self, Migrate.self]
+        subcommands: [Run.self, Submit.self, Watch.self, Jobs.self, Datasets.self, Workflows.self, Admin.self, Doctor.self, Migrate.self]
     )
 }
