@@ -247,6 +247,16 @@ import Testing
             let overdraw = try await server.send("POST", "/api/admin/users/\(carolID)/credits", token: admin, json: ["amount": -1000])
             #expect(overdraw.status == 409)
 
+            let instance = UUID()
+            try await Workers(pool: server.services.pool).register(WorkerRegistration(instanceID: instance, name: "w1", host: "10.0.0.7", capacity: 4))
+            let workers = try await server.send("GET", "/api/admin/workers", token: admin).list
+            #expect(workers.map { $0["name"] as? String } == ["w1"])
+            #expect(workers.first?["slots"] as? Int == 4 && workers.first?["state"] as? String == "active")
+            let drained = try await server.send("POST", "/api/admin/workers/\(instance)/drain", token: admin)
+            #expect(drained.status == 202 && drained.json["state"] as? String == "draining")
+            #expect(try await server.send("GET", "/api/admin/workers", token: admin).list.first?["state"] as? String == "draining")
+            #expect(try await server.send("POST", "/api/admin/workers/\(UUID())/undrain", token: admin).status == 404)
+
             let queue = try await server.send("GET", "/api/admin/queue", token: admin)
             #expect((queue.json["counts"] as? [String: Int])?["queued"] == 0)
             #expect(try await server.send("GET", "/api/admin/users", token: admin).list.count == 4)
