@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // System libraries (Debian: liblz4-dev, libpq-dev; see scripts/setup).
@@ -59,13 +61,27 @@ let package = Package(
         ),
         .target(
             name: "LoomCoordinator",
-            dependencies: ["LoomStore", "LoomWire", "LoomWorkflow"],
+            dependencies: [
+                "LoomStore", "LoomWire", "LoomWorkflow", "LoomColumnar",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .target(name: "LoomHTTP", dependencies: ["LoomCoordinator", "LoomStore"], swiftSettings: swiftSettings),
         .target(
             name: "LoomWorker",
-            dependencies: ["LoomWire", "LoomColumnar", "LoomWorkflow"],
+            dependencies: [
+                "LoomWire", "LoomColumnar", "LoomWorkflow",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -74,11 +90,14 @@ let package = Package(
             dependencies: [
                 "LoomColumnar", "LoomStore", "LoomWire", "LoomCoordinator", "LoomHTTP", "LoomWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
 
         // Benchmarks (scripts/bench NAME) and fuzz targets (scripts/fuzz).
+        .executableTarget(name: "loom-bench-cluster", dependencies: ["LoomStore"], path: "Sources/loom-bench-cluster", swiftSettings: swiftSettings),
         .executableTarget(name: "loom-bench-store", dependencies: ["LoomStore"], path: "Sources/loom-bench-store", swiftSettings: swiftSettings),
         .executableTarget(name: "loom-bench-csv", dependencies: ["LoomColumnar"], path: "Sources/loom-bench-csv", swiftSettings: swiftSettings),
         .executableTarget(name: "loom-bench-ml", dependencies: ["LoomML", "LoomColumnar"], path: "Sources/loom-bench-ml", swiftSettings: swiftSettings),
@@ -102,6 +121,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "LoomStoreTests", dependencies: ["LoomStore", "CPostgres"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LoomClusterTests",
+            dependencies: [
+                "LoomCoordinator", "LoomWorker", "LoomStore", "LoomWire", "LoomColumnar",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "LoomMLTests", dependencies: ["LoomML", "LoomColumnar"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     ]
 )
