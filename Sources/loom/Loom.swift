@@ -12,6 +12,6 @@ struct Loom: AsyncParsableCommand {
             schema). The coordinator, workers and the API arrive with their issues.
             """,
         version: version,
-        subcommands: [Doctor.self, Migrate.self]
+        subcommands: [Doctor.self, Migrate.self, CoordinatorCommand.self, WorkerCommand.self]
     )
 }
