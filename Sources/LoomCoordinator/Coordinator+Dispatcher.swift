@@ -13,7 +13,12 @@ extension Coordinator {
     public func dispatchOnce() async throws -> Int {
         var total = 0
         while !isStopping {
-            let candidates = sessions.all.map { ($0, $0.freeSlots) }.filter { $0.1 > 0 }.sorted { $0.1 > $1.1 }
+            // A busy worker is topped up in batches (a quarter of its slots at least): one
+            // statement per freed slot would make the lease statement the bottleneck.
+            // Idle workers have most slots free, so pickup latency does not suffer.
+            let candidates = sessions.all.map { ($0, $0.freeSlots) }
+                .filter { $0.1 > 0 && $0.1 >= min(configuration.leaseBatchSize, max(1, $0.0.worker.slots.intValue / 4)) }
+                .sorted { $0.1 > $1.1 }
             if candidates.isEmpty { return total }
             for (handle, free) in candidates {
                 let limit = min(free, configuration.leaseBatchSize)
@@ -107,4 +112,8 @@ extension LoomWire.JobKind {
         case .bench: self = .bench
         }
     }
+}
+
+extension UInt16 {
+    var intValue: Int { Int(self) }
 }

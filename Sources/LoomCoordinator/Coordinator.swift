@@ -61,7 +61,7 @@ public final class Coordinator: Service, Sendable {
         handle.state.withLock { $0.drain() }
         let deadline = WireTime(Date().addingTimeInterval(grace.seconds))
         await handle.send(.drain(Drain(deadline: deadline, reason: reason)))
-        try? await workers.setState(worker, .draining)
+        _ = try? await workers.setState(worker, .draining)
         return true
     }
 

@@ -20,6 +20,8 @@ func option(_ name: String, _ fallback: String) -> String {
     return fallback
 }
 
+/// Unbuffered: lines reach a pipe as they are printed, even if the run stops early.
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 let jobCount = Int(option("--jobs", "20000"))!
 let slots = Int(option("--slots", "64"))!
 let workerCounts = option("--workers", "1,2,4").split(separator: ",").compactMap { Int($0) }
@@ -38,6 +40,7 @@ func spawn(_ arguments: [String], log: String) -> pid_t {
     let environment: [UnsafeMutablePointer<CChar>?] = variables.map { strdup($0) } + [nil]
     var pid: pid_t = 0
     guard posix_spawn(&pid, arguments[0], &actions, nil, argv, environment) == 0 else { fatalError("cannot start \(arguments[0])") }
+    started.append(pid)
     return pid
 }
 
@@ -73,13 +76,18 @@ func count(_ pool: PostgresPool, _ sql: String, _ parameters: [any PostgresEncod
     try await pool.withConnection { try $0.query(sql, parameters)[0].decode(0, as: Int.self) }
 }
 
-func waitFor(_ what: String, timeout: Double = 300, _ condition: () async throws -> Bool) async throws {
+/// Every process started, so that a run that gives up still stops them all.
+nonisolated(unsafe) var started: [pid_t] = []
+
+func waitFor(_ what: String, timeout: Double = 120, _ condition: () async throws -> Bool) async throws {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         if try await condition() { return }
         try await Task.sleep(for: .milliseconds(5))
     }
-    fatalError("gave up waiting: \(what)")
+    say("gave up waiting: \(what) (logs in \(logDirectory))")
+    stop(started)
+    exit(1)
 }
 
 let logDirectory = NSTemporaryDirectory() + "loom-bench-cluster-\(getpid())"
@@ -126,7 +134,7 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
     return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
 }
 
-print("cluster benchmark: \(jobCount) bench jobs per run, \(slots) slots per worker, lease TTL \(ttl) s, release build")
+say("cluster benchmark: \(jobCount) bench jobs per run, \(slots) slots per worker, lease TTL \(ttl) s, release build")
 
 // 1. Throughput through the whole path.
 for workers in workerCounts {
@@ -134,11 +142,16 @@ for workers in workerCounts {
     let start = Date()
     try await insertBenchJobs(cluster.pool, user: cluster.user, count: jobCount)
     try await waitFor("all completed") {
-        try await count(cluster.pool, "SELECT count(*) FROM jobs WHERE status = 'completed'") == jobCount
+        let done = try await count(cluster.pool, "SELECT count(*) FROM jobs WHERE status = 'completed'")
+        if done < jobCount, Int(Date().timeIntervalSince(start) * 1000) % 5000 < 6 {
+            let running = try await count(cluster.pool, "SELECT count(*) FROM jobs WHERE status = 'running'")
+            say("  … \(done) completed, \(running) running after \(Int(Date().timeIntervalSince(start))) s")
+        }
+        return done == jobCount
     }
     let elapsed = Date().timeIntervalSince(start)
     let twice = try await count(cluster.pool, "SELECT count(*) FROM jobs WHERE attempt <> 1")
-    print(String(format: "throughput, %d worker process%@: %8.0f jobs/s  (%d jobs in %.2f s; %d not on their first attempt)",
+    say(String(format: "throughput, %d worker process%@: %8.0f jobs/s  (%d jobs in %.2f s; %d not on their first attempt)",
                  workers, workers == 1 ? "  " : "es", Double(jobCount) / elapsed, jobCount, elapsed, twice))
     stop(cluster.pids)
     await cluster.pool.close()
@@ -157,9 +170,9 @@ do {
     }
     try await waitFor("pickup jobs completed") { try await count(cluster.pool, "SELECT count(*) FROM jobs WHERE status = 'completed'") == ids.count }
     let latencies: [Double] = try await cluster.pool.withConnection { connection in
-        try connection.query("SELECT extract(epoch FROM started_at - created_at) * 1000 FROM jobs").map { try $0.decode(0, as: Double.self) }
+        try connection.query("SELECT (extract(epoch FROM started_at - created_at) * 1000)::float8 FROM jobs").map { try $0.decode(0, as: Double.self) }
     }
-    print(String(format: "pickup (queued → lease pushed), 300 jobs one at a time: p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+    say(String(format: "pickup (queued → lease pushed), 300 jobs one at a time: p50 %.2f ms, p99 %.2f ms, max %.2f ms",
                  percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.max() ?? 0))
     stop(cluster.pids)
     await cluster.pool.close()
@@ -185,7 +198,7 @@ do {
         let job = try await queue.job(id)
         return job?.status == .running && job?.leaseOwner != victim
     }
-    print(String(format: "kill -9 of a worker → its job running on another: %.2f s (lease TTL %.0f s)", Date().timeIntervalSince(killedAt), ttl))
+    say(String(format: "kill -9 of a worker → its job running on another: %.2f s (lease TTL %.0f s)", Date().timeIntervalSince(killedAt), ttl))
     stop(cluster.pids.filter { $0 != cluster.workerPids[name]! })
     await cluster.pool.close()
 }

@@ -65,9 +65,10 @@ final class SessionHandle: Sendable {
         _ = fetchWindows.withLock { $0.removeValue(forKey: streamID) }
     }
 
-    /// False when the ack is for no open stream or acks chunks never sent.
+    /// False when the ack is for chunks never sent. An ack for a stream that already
+    /// ended (its last acks cross the ChunkEnd) is fine and changes nothing.
     func acknowledge(_ ack: ChunkAck) -> Bool {
-        guard let window = fetchWindows.withLock({ $0[ack.streamID] }) else { return false }
+        guard let window = fetchWindows.withLock({ $0[ack.streamID] }) else { return true }
         return window.acknowledge(ack.processedCount)
     }
 }

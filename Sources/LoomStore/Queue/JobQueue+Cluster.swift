@@ -173,6 +173,6 @@ extension JobQueue {
     public func notifyEvents(jobs: [UUID]) async throws {
         guard !jobs.isEmpty else { return }
         let texts = jobs.map { $0.uuidString.lowercased() }
-        _ = try await pool.withConnection { connection in try connection.query(ClusterSQL.notifyEvents, [texts]) }
+        try await pool.withConnection { connection in _ = try connection.query(ClusterSQL.notifyEvents, [texts]) }
     }
 }
