@@ -58,6 +58,9 @@ public struct CoordinatorSession: Sendable {
     /// Jobs the worker holds: job → fencing token.
     public private(set) var held: [WireUUID: UInt64] = [:]
     private var inbound: [UInt32: InboundStream] = [:]
+    /// Jobs this session saw finish. A heartbeat answered after a job finished may still
+    /// list it as renewed (its completion was not committed yet); it must not take a slot again.
+    private var finished: Set<WireUUID> = []
     private let chunkWindow: Int
     private let maxStreams = 64
 
@@ -77,12 +80,20 @@ public struct CoordinatorSession: Sendable {
     /// The job no longer occupies a slot (finished, given back, lost).
     public mutating func released(_ job: WireUUID) {
         held[job] = nil
+        markFinished(job)
+    }
+
+    private mutating func markFinished(_ job: WireUUID) {
+        // Bounded: a session that finished this many jobs forgets the oldest word on them;
+        // by then every heartbeat that listed them has long been answered.
+        if finished.count >= 100_000 { finished.removeAll(keepingCapacity: true) }
+        finished.insert(job)
     }
 
     /// A heartbeat's answer: re-announced jobs still held are the worker's again, and the
     /// ones it no longer holds are dropped.
     public mutating func heartbeatAnswered(renewed: [(WireUUID, UInt64)], notHeld: [WireUUID]) {
-        for (job, token) in renewed { held[job] = token }
+        for (job, token) in renewed where !finished.contains(job) { held[job] = token }
         for job in notHeld { held[job] = nil }
     }
 
@@ -104,16 +115,16 @@ public struct CoordinatorSession: Sendable {
         case .leaseAccept(let accept):
             return .write(.accepted(accept))
         case .leaseReject(let reject):
-            held[reject.jobID] = nil
+            released(reject.jobID)
             return .write(.rejected(reject))
         case .cancelAck(let ack):
-            held[ack.jobID] = nil
+            released(ack.jobID)
             return .write(.cancelAcknowledged(ack))
         case .jobCompleted(let completed):
-            held[completed.jobID] = nil
+            released(completed.jobID)
             return .write(.completed(completed))
         case .jobFailed(let failed):
-            held[failed.jobID] = nil
+            released(failed.jobID)
             return .write(.failed(failed))
         case .nodeStatus(let status):
             return .write(.nodeStatus(status))
