@@ -151,7 +151,7 @@ let package = Package(
         .testTarget(
             name: "LoomClusterTests",
             dependencies: [
-                "LoomCoordinator", "LoomWorker", "LoomStore", "LoomWire", "LoomColumnar",
+                "LoomCoordinator", "LoomWorker", "LoomStore", "LoomWire", "LoomColumnar", "LoomWorkflow", "LoomML",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -60,8 +60,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
             let installed = try await SampleInstaller.install(into: services.datasets)
             if !installed.isEmpty { logger.info("installed the sample datasets", metadata: ["samples": "\(installed.joined(separator: ", "))"]) }
         }
+        let httpAddress = api.host
         let http = APIServer(configuration: api, services: services).application(logger: Logger(label: "loom.http")) { port in
-            logger.info("HTTP API listening", metadata: ["address": "http://\(api.host):\(port)"])
+            logger.info("HTTP API listening", metadata: ["address": "http://\(httpAddress):\(port)"])
         }
         let group = ServiceGroup(
             configuration: .init(services: [coordinator, http], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -96,6 +96,8 @@ final class Cluster: @unchecked Sendable {
     let databaseURL: String
     let directory: String
     let port: Int
+    /// The coordinator's HTTP API (each test's own, so tests never share a port).
+    let httpPort: Int
     private(set) var coordinator: Child?
     private(set) var workers: [String: Child] = [:]
     private var children: [Child] = []
@@ -109,6 +111,7 @@ final class Cluster: @unchecked Sendable {
         directory = NSTemporaryDirectory() + "loom-cluster-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         port = Self.freePort()
+        httpPort = Self.freePort()
     }
 
     static var binary: String {
@@ -127,7 +130,7 @@ final class Cluster: @unchecked Sendable {
     func startCoordinator(extra: [String] = []) throws {
         let child = try Child(
             [Self.binary, "coordinator", "--database-url", databaseURL, "--port", "\(port)", "--lease-ttl", "\(leaseTTL)",
-             "--heartbeat", "\(heartbeat)", "--log-level", "info"] + extra,
+             "--heartbeat", "\(heartbeat)", "--log-level", "info", "--http-port", "\(httpPort)", "--no-samples"] + extra,
             environment: environment, name: "coordinator-\(children.count)", logDirectory: directory)
         coordinator = child
         children.append(child)
