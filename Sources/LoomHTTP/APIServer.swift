@@ -63,6 +63,7 @@ public struct APIServer: Sendable {
         router.add(middleware: ErrorMiddleware())
         HealthRoutes(pool: services.pool).register(on: router)
         let api = router.group("api")
+        OpenAPIRoute().register(on: api)
         let authenticated = api.group().add(middleware: Authentication(users: services.users))
         WorkflowRoutes(configuration: configuration, services: services).register(on: authenticated)
         JobRoutes(configuration: configuration, services: services).register(on: authenticated)
