@@ -197,6 +197,10 @@ import Testing
             #expect(missing.status == 400 && missing.text.contains("nodes"), "\(missing.text)")
             let oversized = try await post(Data(("{\"name\": \"" + String(repeating: "x", count: 10_000) + "\", \"nodes\": [], \"edges\": []}").utf8))
             #expect(oversized.status == 413, "\(oversized.text)")
+            var withNUL = irisWorkflowJSON()
+            withNUL["nodes"] = [["id": "a\u{0}b", "type": "dataset"]]
+            let nul = try await server.send("POST", "/api/workflows", token: token, json: withNUL)
+            #expect(nul.status == 400 && nul.errorCode == "invalid_body", "\(nul.text)")
             let emptyName = try await server.send("POST", "/api/workflows", token: token, json: ["name": " ", "nodes": [], "edges": []])
             #expect(emptyName.status == 400 && emptyName.errorCode == "invalid_field")
 

@@ -180,6 +180,14 @@ import Testing
         let admin = api.server.adminToken
         let alice = api.server.alice.token
         try await api.send("GET", "/api/admin/queue", token: admin, expect: 200)
+        let instance = UUID()
+        try await Workers(pool: api.server.services.pool).register(WorkerRegistration(instanceID: instance, name: "w1", host: "10.0.0.7", capacity: 4))
+        try await api.send("GET", "/api/admin/workers", token: admin, expect: 200)
+        try await api.send("POST", "/api/admin/workers/\(instance)/drain", token: admin, expect: 202)
+        try await api.send("POST", "/api/admin/workers/\(instance)/undrain", token: admin, expect: 202)
+        try await api.send("POST", "/api/admin/workers/\(UUID())/drain", token: admin, expect: 404)
+        try await api.send("GET", "/metrics", token: admin, expect: 200)
+        try await api.send("GET", "/metrics", token: alice, expect: 403)
         try await api.send("GET", "/api/admin/users?limit=2", token: admin, expect: 200)
         try await api.send("GET", "/api/admin/users?limit=abc", token: admin, expect: 400)
 
@@ -211,15 +219,12 @@ import Testing
         try await api.send("POST", "/api/admin/jobs/\(job)/requeue", token: alice, expect: 403)
     }
 
-    /// Cancelling a job that does not exist should be 404 like every unknown id; the route
-    /// lets the queue's unknownJob error through, which becomes a 500.
+    /// Cancelling a job that does not exist is 404 like every unknown id.
     @Test func cancellingAnUnknownJobAsAdminIsNotFound() async throws {
         try await withAPIServer { server in
             let document = try OpenAPIDocument(try await server.send("GET", "/api/openapi.json").body)
             let api = CheckedClient(server: server, document: document)
-            await withKnownIssue("POST /api/admin/jobs/{unknown}/cancel answers 500 internal_error (QueueError.unknownJob is not mapped to 404)") {
-                _ = try await api.send("POST", "/api/admin/jobs/\(UUID())/cancel", token: server.adminToken, expect: 404)
-            }
+            _ = try await api.send("POST", "/api/admin/jobs/\(UUID())/cancel", token: server.adminToken, expect: 404)
         }
     }
 }

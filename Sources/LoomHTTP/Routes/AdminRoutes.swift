@@ -84,6 +84,7 @@ struct AdminRoutes {
         }
         group.post("jobs/:id/cancel") { _, context -> Response in
             let id = try context.parameters.id("id", "the job")
+            guard try await services.queue.job(id) != nil else { throw APIError.notFound("the job") }
             switch try await services.queue.cancel(jobID: id) {
             case .cancelled, .requested:
                 guard let job = try await services.queue.job(id) else { throw APIError.notFound("the job") }
