@@ -105,6 +105,10 @@ struct WorkflowProcessTests {
             let (status, svg) = try await http.send("GET", link)
             #expect(status == 200 && String(decoding: svg, as: UTF8.self).contains("<svg"))
         }
+        let (csvStatus, csv) = try await http.send("GET", "/api/jobs/\(jobID)/predictions.csv?node=forest")
+        let lines = String(decoding: csv, as: UTF8.self).split(separator: "\n")
+        #expect(csvStatus == 200 && lines.first == "row,actual,predicted,probability_Adelie,probability_Chinstrap,probability_Gentoo", "\(lines.first ?? "")")
+        #expect(lines.count == 1 + 86)
         await cluster.stopAll()
     }
 }

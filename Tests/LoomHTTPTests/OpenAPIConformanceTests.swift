@@ -110,6 +110,8 @@ import Testing
         let snapshotID = try #require(executed.json["workflow_snapshot_id"] as? String)
 
         try await api.send("GET", "/api/jobs", token: alice, expect: 200)
+        try await api.send("GET", "/api/jobs/\(jobID)/predictions.csv", token: alice, expect: 400)
+        try await api.send("GET", "/api/jobs/\(jobID)/predictions.csv?node=model", token: alice, expect: 404)
         try await api.send("GET", "/api/jobs?status=queued&workflow=\(workflowID)&since=2020-01-01T00:00:00Z&limit=5", token: alice, expect: 200)
         for bad in ["status=sleeping", "workflow=last-one", "since=yesterday", "limit=100000"] {
             let reply = try await api.send("GET", "/api/jobs?\(bad)", token: alice, expect: 400)
