@@ -30,6 +30,12 @@ BEGIN
     IF NEW.status IS NOT DISTINCT FROM OLD.status THEN
         RETURN NEW;
     END IF;
+    -- The statement numbered an event of its own for this change (JobSQL's lease, complete,
+    -- fail, cancel, reclaim write theirs): writing another at the same number would
+    -- violate job_events' key.
+    IF NEW.event_seq IS DISTINCT FROM OLD.event_seq THEN
+        RETURN NEW;
+    END IF;
     kind := CASE NEW.status
         WHEN 'running' THEN 'job_started'
         WHEN 'completed' THEN 'job_completed'
