@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System libraries (Debian: liblz4-dev, libpq-dev; see scripts/setup).
@@ -78,6 +79,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -101,6 +104,7 @@ let package = Package(
         .executableTarget(name: "loom-bench-csv", dependencies: ["LoomColumnar"], path: "Sources/loom-bench-csv", swiftSettings: swiftSettings),
         .executableTarget(name: "loom-bench-ml", dependencies: ["LoomML", "LoomColumnar"], path: "Sources/loom-bench-ml", swiftSettings: swiftSettings),
         .executableTarget(name: "loom-bench-wire", dependencies: ["LoomWire", "LoomColumnar", .product(name: "NIOCore", package: "swift-nio")], path: "Sources/loom-bench-wire", swiftSettings: swiftSettings),
+        .executableTarget(name: "loom-bench-stream", dependencies: ["LoomHTTP", "LoomStore", .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"), .product(name: "NIOCore", package: "swift-nio")], path: "Sources/loom-bench-stream", swiftSettings: swiftSettings),
         .executableTarget(
             name: "loom-fuzz-wire",
             dependencies: ["LoomWire", "LoomColumnar", .product(name: "NIOCore", package: "swift-nio")],
@@ -120,6 +124,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "LoomStoreTests", dependencies: ["LoomStore", "CPostgres"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LoomHTTPTests",
+            dependencies: [
+                "LoomHTTP", "LoomStore",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "LoomWorkflowTests", dependencies: ["LoomWorkflow", "LoomML", "LoomColumnar"], swiftSettings: swiftSettings),
         .testTarget(name: "LoomMLTests", dependencies: ["LoomML", "LoomColumnar"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     ]

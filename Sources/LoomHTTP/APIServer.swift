@@ -47,10 +47,13 @@ public struct APIServices: Sendable {
 public struct APIServer: Sendable {
     public let configuration: APIConfiguration
     public let services: APIServices
+    /// The live stream's fan-out (one per process); `application` runs it as a service.
+    public let events: JobEventHub
 
-    public init(configuration: APIConfiguration, services: APIServices) {
+    public init(configuration: APIConfiguration, services: APIServices, stream: StreamConfiguration = StreamConfiguration()) {
         self.configuration = configuration
         self.services = services
+        events = JobEventHub(queue: services.queue, databaseURL: services.pool.configuration.url, configuration: stream)
     }
 
     public func router() -> Router<APIRequestContext> {
@@ -59,6 +62,7 @@ public struct APIServer: Sendable {
         HealthRoutes(pool: services.pool).register(on: router)
         let api = router.group("api")
         _ = api.group().add(middleware: Authentication(users: services.users))
+        StreamRoutes(hub: events, users: services.users).register(on: api)
         return router
     }
 
@@ -69,8 +73,9 @@ public struct APIServer: Sendable {
         let router = router()
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: router),
+            server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: events.webSocketConfiguration),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "loom"),
+            services: [events],
             onServerRunning: { channel in await onStarted(channel.localAddress?.port ?? 0) },
             logger: logger
         )
