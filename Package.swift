@@ -104,7 +104,7 @@ let package = Package(
         .executableTarget(name: "loom-bench-csv", dependencies: ["LoomColumnar"], path: "Sources/loom-bench-csv", swiftSettings: swiftSettings),
         .executableTarget(name: "loom-bench-ml", dependencies: ["LoomML", "LoomColumnar"], path: "Sources/loom-bench-ml", swiftSettings: swiftSettings),
         .executableTarget(name: "loom-bench-wire", dependencies: ["LoomWire", "LoomColumnar", .product(name: "NIOCore", package: "swift-nio")], path: "Sources/loom-bench-wire", swiftSettings: swiftSettings),
-        .executableTarget(name: "loom-bench-stream", dependencies: ["LoomHTTP", "LoomStore", .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"), .product(name: "NIOCore", package: "swift-nio")], path: "Sources/loom-bench-stream", swiftSettings: swiftSettings),
+        .executableTarget(name: "loom-bench-stream", dependencies: ["LoomHTTP", "LoomStore", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"), .product(name: "NIOCore", package: "swift-nio")], path: "Sources/loom-bench-stream", swiftSettings: swiftSettings),
         .executableTarget(
             name: "loom-fuzz-wire",
             dependencies: ["LoomWire", "LoomColumnar", .product(name: "NIOCore", package: "swift-nio")],
@@ -128,6 +128,7 @@ let package = Package(
             name: "LoomHTTPTests",
             dependencies: [
                 "LoomHTTP", "LoomStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -10,6 +10,7 @@
 // The server runs as a child process (`loom-bench-stream serve`), so its RSS is its own.
 // Needs DATABASE_URL (scripts/bench starts a throwaway PostgreSQL).
 import Foundation
+import Hummingbird
 import HummingbirdWSClient
 import Logging
 import NIOCore
@@ -30,10 +31,10 @@ func monotonicNanoseconds() -> Int64 {
 /// Raises the open-file limit to the hard limit (10,000 sockets need more than 1,024).
 func raiseFileLimit() -> Int {
     var limit = rlimit()
-    getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
     limit.rlim_cur = limit.rlim_max
-    setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-    getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+    getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
     return Int(limit.rlim_cur)
 }
 
@@ -56,8 +57,7 @@ func quietLogger(_ label: String) -> Logger {
 
 /// Prints a line at once (stdout is a pipe to the parent).
 func say(_ line: String) {
-    print(line)
-    fflush(stdout)
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 // MARK: Server process
@@ -79,10 +79,11 @@ func serve(databaseURL: String) async throws {
 
 /// Opens `count` streams and keeps them open; says "ready N" once all have their first message.
 func idleClients(url: String, count: Int, token: String, jobs: [String]) async throws {
-    let ready = Atomic<Int>(0)
-    let failed = Atomic<Int>(0)
-    var configuration = WebSocketClientConfiguration()
-    configuration.additionalHeaders[.authorization] = "Bearer \(token)"
+    let ready = Counter()
+    let failed = Counter()
+    var settings = WebSocketClientConfiguration()
+    settings.additionalHeaders[.authorization] = "Bearer \(token)"
+    let configuration = settings
     let logger = quietLogger("loom.bench.client")
     try await withThrowingTaskGroup(of: Void.self) { group in
         // At most 100 connecting at once: the listen backlog is finite.
@@ -90,31 +91,29 @@ func idleClients(url: String, count: Int, token: String, jobs: [String]) async t
         for index in 0..<count {
             await connecting.wait()
             group.addTask {
-                var released = false
+                let released = Counter()
                 do {
                     try await WebSocketClient.connect(
                         url: "\(url)/api/workflows/\(jobs[index % jobs.count])/stream", configuration: configuration, logger: logger
                     ) { inbound, _, _ in
-                        for try await _ in inbound {
-                            if !released {
-                                released = true
-                                connecting.signal()
-                                ready.add(1, ordering: .relaxed)
-                            }
+                        for try await _ in inbound where released.value == 0 {
+                            released.add()
+                            connecting.signal()
+                            ready.add()
                         }
                     }
                 } catch {
-                    failed.add(1, ordering: .relaxed)
+                    failed.add()
                 }
-                if !released { connecting.signal() }
+                if released.value == 0 { connecting.signal() }
             }
         }
         group.addTask {
             var last = -1
             while true {
-                let now = ready.load(ordering: .relaxed) + failed.load(ordering: .relaxed)
+                let now = ready.value + failed.value
                 if now != last {
-                    say("ready \(ready.load(ordering: .relaxed)) failed \(failed.load(ordering: .relaxed))")
+                    say("ready \(ready.value) failed \(failed.value)")
                     last = now
                 }
                 try await Task.sleep(for: .milliseconds(200))
@@ -122,6 +121,16 @@ func idleClients(url: String, count: Int, token: String, jobs: [String]) async t
         }
         try await group.next()
     }
+}
+
+final class Counter: Sendable {
+    private let atomic = Atomic<Int>(0)
+    func add(_ amount: Int = 1) { atomic.add(amount, ordering: .relaxed) }
+    var value: Int { atomic.load(ordering: .relaxed) }
+}
+
+final class Samples: Sendable {
+    let values = Mutex<[Int64]>([])
 }
 
 /// A counting semaphore for tasks.
@@ -254,31 +263,32 @@ func orchestrate(databaseURL: String) async throws {
     say("  server RSS at start: \(mib(server.rss))")
 
     // 1. Latency.
-    let samples = Mutex<[Int64]>([])
-    let received = Atomic<Int>(0)
-    let readyClients = Atomic<Int>(0)
-    var configuration = WebSocketClientConfiguration()
-    configuration.additionalHeaders[.authorization] = "Bearer \(token)"
+    let samples = Samples()
+    let received = Counter()
+    let readyClients = Counter()
+    var settings = WebSocketClientConfiguration()
+    settings.additionalHeaders[.authorization] = "Bearer \(token)"
+    let configuration = settings
     let logger = quietLogger("loom.bench.client")
     let clients = Task {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<latencyClients {
                 let job = jobIDs[index % jobCount]
                 group.addTask {
-                    var first = true
                     try await WebSocketClient.connect(url: "\(baseURL)/api/workflows/\(job)/stream", configuration: configuration, logger: logger) { inbound, _, _ in
+                        var first = true
                         for try await frame in inbound {
                             let now = monotonicNanoseconds()
                             if first {
                                 first = false
-                                readyClients.add(1, ordering: .relaxed)
+                                readyClients.add()
                             }
                             let text = String(buffer: frame.data)
                             guard let range = text.range(of: "\"sent_ns\":") else { continue }
                             let digits = text[range.upperBound...].prefix { $0.isNumber }
                             guard let sent = Int64(digits) else { continue }
-                            received.add(1, ordering: .relaxed)
-                            samples.withLock { $0.append(now - sent) }
+                            received.add()
+                            samples.values.withLock { $0.append(now - sent) }
                         }
                     }
                 }
@@ -287,15 +297,15 @@ func orchestrate(databaseURL: String) async throws {
         }
     }
     let connectStart = monotonicNanoseconds()
-    while readyClients.load(ordering: .relaxed) < latencyClients {
+    while readyClients.value < latencyClients {
         try await Task.sleep(for: .milliseconds(50))
-        if Double(monotonicNanoseconds() - connectStart) > 120e9 { fail("only \(readyClients.load(ordering: .relaxed)) clients connected") }
+        if Double(monotonicNanoseconds() - connectStart) > 120e9 { fail("only \(readyClients.value) clients connected") }
     }
     say("  \(latencyClients) clients on \(jobCount) running jobs connected in \(String(format: "%.1f", Double(monotonicNanoseconds() - connectStart) / 1e9)) s; server RSS \(mib(server.rss))")
 
     // Four writers, each storing one event at a time for a job in turn, 2 ms apart: about
     // 1,500 events/s in all, each to 10 clients.
-    let written = Atomic<Int>(0)
+    let written = Counter()
     let deadline = monotonicNanoseconds() + Int64(seconds * 1e9)
     try await withThrowingTaskGroup(of: Void.self) { group in
         for writer in 0..<4 {
@@ -307,20 +317,20 @@ func orchestrate(databaseURL: String) async throws {
                     let sent = monotonicNanoseconds()
                     let payload = JSONB(json: #"{"node_id": "model", "status": "running", "progress": 0.5, "sent_ns": \#(sent)}"#)
                     try await queue.appendEvents([.init(jobID: lease.jobID, token: lease.token, type: "node_progress", payload: payload)])
-                    written.add(1, ordering: .relaxed)
+                    written.add()
                     try await Task.sleep(for: .milliseconds(2))
                 }
             }
         }
         try await group.waitForAll()
     }
-    let expected = written.load(ordering: .relaxed) * (latencyClients / jobCount)
+    let expected = written.value * (latencyClients / jobCount)
     let settle = monotonicNanoseconds()
-    while received.load(ordering: .relaxed) < expected, monotonicNanoseconds() - settle < 10_000_000_000 {
+    while received.value < expected, monotonicNanoseconds() - settle < 10_000_000_000 {
         try await Task.sleep(for: .milliseconds(20))
     }
-    let sorted = samples.withLock { $0.sorted() }
-    say("  latency, store write → client receipt: \(written.load(ordering: .relaxed)) events in \(Int(seconds)) s, \(sorted.count) of \(expected) deliveries received")
+    let sorted = samples.values.withLock { $0.sorted() }
+    say("  latency, store write → client receipt: \(written.value) events in \(Int(seconds)) s, \(sorted.count) of \(expected) deliveries received")
     say(String(format: "    p50 %.2f ms   p99 %.2f ms   p99.9 %.2f ms   max %.2f ms   (goal: p99 < 20 ms)",
                percentile(sorted, 50), percentile(sorted, 99), percentile(sorted, 99.9), percentile(sorted, 100)))
     clients.cancel()

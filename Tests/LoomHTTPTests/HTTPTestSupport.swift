@@ -67,7 +67,8 @@ final class LiveServer: Sendable {
         configuration.port = 0
         let server = APIServer(configuration: configuration, services: APIServices(pool: pool), stream: stream)
         var logger = Logger(label: "loom.http.test")
-        logger.logLevel = .error
+        // Cancelling the server logs errors about channels it closes: not the test's business.
+        logger.logLevel = .critical
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = server.application(logger: logger) { port in
             continuation.yield(port)
@@ -168,7 +169,7 @@ struct FakeWorker {
 }
 
 /// A message of the stream as a client reads it.
-struct StreamEvent: Decodable, Sendable, Equatable {
+struct StreamEvent: Decodable, Sendable, Hashable {
     var type: String
     var job_id: String
     var node_id: String?
@@ -195,7 +196,7 @@ func readStream(
 ) async throws -> ReceivedStream {
     var configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 22)
     if let token { configuration.additionalHeaders[.authorization] = "Bearer \(token)" }
-    let box = Mutex<[StreamEvent]>([])
+    let box = Collected()
     var logger = Logger(label: "loom.http.test.client")
     logger.logLevel = .error
     let close = try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, _, _ in
@@ -203,14 +204,18 @@ func readStream(
         for try await message in inbound.messages(maxSize: 1 << 22) {
             guard case .text(let text) = message else { continue }
             let event = try JSONDecoder().decode(StreamEvent.self, from: Data(text.utf8))
-            let count = box.withLock { messages in
+            let count = box.messages.withLock { messages in
                 messages.append(event)
                 return messages.count
             }
             if let leaveAfter, count >= leaveAfter { return }
         }
     }
-    return ReceivedStream(messages: box.withLock { $0 }, closeCode: close?.closeCode, closeReason: close?.reason)
+    return ReceivedStream(messages: box.messages.withLock { $0 }, closeCode: close?.closeCode, closeReason: close?.reason)
+}
+
+private final class Collected: Sendable {
+    let messages = Mutex<[StreamEvent]>([])
 }
 
 /// Waits until `condition` holds, checking every 10 ms; false if it still does not after

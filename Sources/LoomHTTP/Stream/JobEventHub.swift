@@ -86,8 +86,8 @@ public final class JobEventHub: Service, Sendable {
             state.clients += 1
             return (subscription, isNew)
         }
-        metrics.add(\.connected)
-        metrics.add(\.accepted)
+        metrics.add(.connected)
+        metrics.add(.accepted)
         if isNew { Task { await readBaseline(of: job) } }
         return subscription
     }
@@ -108,7 +108,7 @@ public final class JobEventHub: Service, Sendable {
             return (true, [])
         }
         if subscription.endReason == nil { subscription.end(.closed) }
-        if removed { metrics.add(\.connected, -1) }
+        if removed { metrics.add(.connected, -1) }
         for waiter in waiters { waiter.resume(returning: nil) }
     }
 
@@ -153,13 +153,13 @@ public final class JobEventHub: Service, Sendable {
 
     /// Notifications may have been lost: read every followed job again after its last seq.
     func resync() {
-        metrics.add(\.resynced)
+        metrics.add(.resynced)
         let jobs = state.withLock { Array($0.channels.keys) }
         for job in jobs { notified(job: job, seq: nil) }
     }
 
     /// Parses `JOB_ID:SEQ` (or a bare `JOB_ID`).
-    static func parse(_ payload: String) -> (UUID, Int64?)? {
+    static func parse(_ payload: String) -> (job: UUID, seq: Int64?)? {
         let parts = payload.split(separator: ":", maxSplits: 1)
         guard let first = parts.first, let job = UUID(uuidString: String(first)) else { return nil }
         return (job, parts.count == 2 ? Int64(parts[1]) : nil)
@@ -218,9 +218,14 @@ public final class JobEventHub: Service, Sendable {
             }
             guard let after else { return }
             let messages: [StreamMessage]
+            let more: Bool
             do {
-                messages = try await queue.events(of: job, after: after).map { StreamMessage(event: $0, jobID: job) }
-                metrics.add(\.fetched)
+                // At most `clientBuffer` at a time: a subscriber's buffer then never holds
+                // more than twice that (`StreamSubscription.offer`). The rest is read again.
+                let events = try await queue.events(of: job, after: after)
+                more = events.count > configuration.clientBuffer
+                messages = events.prefix(configuration.clientBuffer).map { StreamMessage(event: $0, jobID: job) }
+                metrics.add(.fetched)
                 delay = .milliseconds(50)
             } catch {
                 logger.warning("stream: could not read a job's events", metadata: ["job": "\(job)", "error": "\(error)"])
@@ -246,14 +251,14 @@ public final class JobEventHub: Service, Sendable {
                     }
                 }
                 let fanned = fresh.count * (channel.subscribers.count + dropped)
-                if channel.wanted { return (true, fanned, dropped) }
+                if channel.wanted || more { return (true, fanned, dropped) }
                 channel.fetching = false
                 return (false, fanned, dropped)
             }
-            metrics.add(\.fanned, fanned)
+            metrics.add(.fanned, fanned)
             if dropped > 0 {
-                metrics.add(\.dropped, dropped)
-                metrics.add(\.connected, -dropped)
+                metrics.add(.dropped, dropped)
+                metrics.add(.connected, -dropped)
             }
             guard again else { return }
         }
@@ -276,12 +281,12 @@ public final class JobEventHub: Service, Sendable {
                         logger.info("stream: reading every followed job again", metadata: ["reason": "\(reason)"])
                         resync()
                     case .notification(_, let payload):
-                        metrics.add(\.notified)
-                        guard let (job, seq) = Self.parse(payload) else {
+                        metrics.add(.notified)
+                        guard let parsed = Self.parse(payload) else {
                             logger.warning("stream: unreadable loom_events payload", metadata: ["payload": "\(payload)"])
                             continue
                         }
-                        notified(job: job, seq: seq)
+                        notified(job: parsed.job, seq: parsed.seq)
                     }
                 }
             } onCancel: {

@@ -47,7 +47,7 @@ extension StreamMessage {
         }
         object["type"] = type
         object["job_id"] = jobID.uuidString.lowercased()
-        object["seq"] = event.seq
+        object["seq"] = Int(event.seq)
         object["timestamp"] = event.createdAt.formatted(Self.timestampStyle)
         for key in ["node_id", "status", "progress"] where object[key] == nil {
             object[key] = NSNull()
@@ -63,13 +63,13 @@ extension StreamMessage {
             "type": job.status == .completed ? "job_completed" : "job_failed",
             "job_id": job.id.uuidString.lowercased(),
             "status": job.status.rawValue,
-            "seq": seq,
+            "seq": Int(seq),
             "timestamp": (job.completedAt ?? Date()).formatted(Self.timestampStyle),
             "node_id": NSNull(),
             "progress": NSNull(),
         ]
         if let error = job.errorMessage { object["error"] = error }
-        if let cost = job.creditCost { object["credit_cost"] = cost }
+        if let cost = job.creditCost { object["credit_cost"] = Int(cost) }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
         self.init(seq: seq, text: String(decoding: data, as: UTF8.self), isFinal: true)
     }

@@ -32,7 +32,20 @@ public final class StreamMetrics: Sendable {
 
     init() {}
 
-    func add(_ counter: KeyPath<StreamMetrics, Atomic<Int>>, _ amount: Int = 1) {
-        self[keyPath: counter].add(amount, ordering: .relaxed)
+    enum Counter {
+        case connected, accepted, dropped, notified, fetched, fanned, sent, resynced
+    }
+
+    func add(_ counter: Counter, _ amount: Int = 1) {
+        switch counter {
+        case .connected: connected.add(amount, ordering: .relaxed)
+        case .accepted: accepted.add(amount, ordering: .relaxed)
+        case .dropped: dropped.add(amount, ordering: .relaxed)
+        case .notified: notified.add(amount, ordering: .relaxed)
+        case .fetched: fetched.add(amount, ordering: .relaxed)
+        case .fanned: fanned.add(amount, ordering: .relaxed)
+        case .sent: sent.add(amount, ordering: .relaxed)
+        case .resynced: resynced.add(amount, ordering: .relaxed)
+        }
     }
 }

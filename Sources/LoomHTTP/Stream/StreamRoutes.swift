@@ -23,8 +23,8 @@ struct StreamRoutes {
                     return .upgrade([:])
                 },
                 onUpgrade: { inbound, outbound, context in
-                    guard let (job, after) = try? Self.target(context.request, context.requestContext) else { return }
-                    let session = StreamSession(hub: hub, jobID: job, after: after, logger: context.logger)
+                    guard let target = try? Self.target(context.request, context.requestContext) else { return }
+                    let session = StreamSession(hub: hub, jobID: target.job, after: target.after, logger: context.logger)
                     await session.run(inbound: inbound, outbound: outbound)
                 }
             )
@@ -43,7 +43,7 @@ struct StreamRoutes {
         return (job, after)
     }
 
-    private static func target(_ request: Request, _ context: APIRequestContext) throws -> (UUID, Int64) {
+    private static func target(_ request: Request, _ context: APIRequestContext) throws -> (job: UUID, after: Int64) {
         let id = context.parameters.get("job_id") ?? ""
         guard let job = UUID(uuidString: id) else { throw APIError.notFound("job \(id)") }
         var after: Int64 = 0

@@ -85,7 +85,7 @@ struct StreamSession {
         func send(_ messages: [StreamMessage]) async throws -> Bool {
             for message in messages where message.seq > last {
                 try await outbound.write(.text(message.text))
-                hub.metrics.add(\.sent)
+                hub.metrics.add(.sent)
                 last = message.seq
                 if message.isFinal { return true }
             }

@@ -39,15 +39,16 @@ final class StreamSubscription: Sendable {
         self.limit = limit
     }
 
-    /// Hands messages over; false (and the subscription ends with `.overflow`) when they do
-    /// not fit in the buffer.
+    /// Hands messages over; false (and the subscription ends with `.overflow`) when the
+    /// client is `limit` messages behind.
     func offer(_ messages: [StreamMessage]) -> Bool {
         guard !messages.isEmpty else { return true }
         let fits = state.withLock { state -> Bool in
             guard state.end == nil else { return true }
-            // A waiting writer takes the first message at once: it never enters the buffer.
-            let buffered = state.count + messages.count - (state.waiter == nil ? 0 : 1)
-            guard buffered <= limit else { return false }
+            // Too slow: it has not taken the last `limit` messages yet. (One read of the
+            // store, at most `limit` messages, is accepted whole, so a burst does not drop a
+            // client that keeps up; the buffer holds at most twice `limit`.)
+            guard state.count < limit else { return false }
             var messages = messages[...]
             if let waiter = state.waiter {
                 state.waiter = nil
@@ -81,7 +82,7 @@ final class StreamSubscription: Sendable {
                 }
             }
         } onCancel: {
-            end(.closed)
+            self.end(.closed)
         }
     }
 
@@ -98,7 +99,7 @@ final class StreamSubscription: Sendable {
                 }
             }
         } onCancel: {
-            end(.closed)
+            self.end(.closed)
         }
     }
 
@@ -106,7 +107,7 @@ final class StreamSubscription: Sendable {
 
     /// Ends the subscription (the first reason given stays) and wakes whoever waits on it.
     func end(_ reason: End) {
-        let (waiter, endWaiters, end) = state.withLock { state in
+        let (waiter, endWaiters, final) = state.withLock { state in
             if state.end == nil { state.end = reason }
             defer {
                 state.waiter = nil
@@ -117,6 +118,6 @@ final class StreamSubscription: Sendable {
             return (state.waiter, state.endWaiters, state.end!)
         }
         waiter?.resume(returning: nil)
-        for endWaiter in endWaiters { endWaiter.resume(returning: end) }
+        for endWaiter in endWaiters { endWaiter.resume(returning: final) }
     }
 }
