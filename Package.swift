@@ -88,6 +88,8 @@ let package = Package(
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("OpenAPI/openapi.json")],
             swiftSettings: swiftSettings
@@ -124,6 +126,7 @@ let package = Package(
         .executableTarget(name: "loom-bench-csv", dependencies: ["LoomColumnar"], path: "Sources/loom-bench-csv", swiftSettings: swiftSettings),
         .executableTarget(name: "loom-bench-ml", dependencies: ["LoomML", "LoomColumnar"], path: "Sources/loom-bench-ml", swiftSettings: swiftSettings),
         .executableTarget(name: "loom-bench-wire", dependencies: ["LoomWire", "LoomColumnar", .product(name: "NIOCore", package: "swift-nio")], path: "Sources/loom-bench-wire", swiftSettings: swiftSettings),
+        .executableTarget(name: "loom-bench-stream", dependencies: ["LoomHTTP", "LoomStore", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"), .product(name: "NIOCore", package: "swift-nio")], path: "Sources/loom-bench-stream", swiftSettings: swiftSettings),
         .executableTarget(
             name: "loom-fuzz-wire",
             dependencies: ["LoomWire", "LoomColumnar", .product(name: "NIOCore", package: "swift-nio")],
@@ -145,7 +148,15 @@ let package = Package(
         .testTarget(name: "LoomStoreTests", dependencies: ["LoomStore", "CPostgres"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LoomHTTPTests",
-            dependencies: ["LoomHTTP", "LoomStore", "LoomWorkflow", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "LoomHTTP", "LoomStore", "LoomWorkflow",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "LoomWorkflowTests", dependencies: ["LoomWorkflow", "LoomML", "LoomColumnar"], swiftSettings: swiftSettings),

@@ -50,11 +50,17 @@ public struct APIServer: Sendable {
     public let services: APIServices
     /// Where the process's metrics live; the coordinator's parts record into the same one.
     public let metrics: PrometheusCollectorRegistry
+    /// The live stream's fan-out (one per process); `application` runs it as a service.
+    public let events: JobEventHub
 
-    public init(configuration: APIConfiguration, services: APIServices, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    public init(
+        configuration: APIConfiguration, services: APIServices, stream: StreamConfiguration = StreamConfiguration(),
+        metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+    ) {
         self.configuration = configuration
         self.services = services
         self.metrics = metrics
+        events = JobEventHub(queue: services.queue, databaseURL: services.pool.configuration.url, configuration: stream)
     }
 
     public func router() -> Router<APIRequestContext> {
@@ -64,6 +70,7 @@ public struct APIServer: Sendable {
         HealthRoutes(pool: services.pool).register(on: router)
         let api = router.group("api")
         OpenAPIRoute().register(on: api)
+        StreamRoutes(hub: events, users: services.users).register(on: api)
         let authenticated = api.group().add(middleware: Authentication(users: services.users))
         WorkflowRoutes(configuration: configuration, services: services).register(on: authenticated)
         JobRoutes(configuration: configuration, services: services).register(on: authenticated)
@@ -83,8 +90,9 @@ public struct APIServer: Sendable {
         let router = router()
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: router),
+            server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: events.webSocketConfiguration),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "loom"),
+            services: [events],
             onServerRunning: { channel in await onStarted(channel.localAddress?.port ?? 0) },
             logger: logger
         )

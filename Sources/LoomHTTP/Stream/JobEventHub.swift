@@ -1,0 +1,320 @@
+import Foundation
+import HummingbirdWebSocket
+import Logging
+import LoomStore
+import ServiceLifecycle
+import Synchronization
+
+/// Fans stored job events out to the live streams of this process.
+///
+/// One per coordinator process. It LISTENs on `loom_events` on one connection of its own
+/// (every INSERT into job_events, by any coordinator, sends `JOB_ID:LAST_SEQ`). For a job
+/// with subscribers it then reads that job's new events once — one query per job per
+/// notification, however many subscribers — and hands the same encoded messages to each
+/// subscriber in order. Per job it keeps the last seq fanned out, so notifications that are
+/// late, repeated or merged lose nothing; after a lost listener connection (`.resync`) it
+/// reads every followed job again from there.
+///
+/// A subscriber is made before its client's history is read (`StreamSession`): everything
+/// after the job's `lastSeq` at that moment reaches it live, everything up to it was already
+/// stored, and the client drops what it got twice by seq.
+public final class JobEventHub: Service, Sendable {
+    public let configuration: StreamConfiguration
+    public let metrics = StreamMetrics()
+    let queue: JobQueue
+    private let databaseURL: String
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    private struct Channel {
+        var subscribers: [UInt64: StreamSubscription] = [:]
+        /// The last seq fanned out; nil until the job's baseline has been read.
+        var lastSeq: Int64?
+        /// A read of new events is under way (at most one per job: that keeps them in order).
+        var fetching = false
+        /// Another read is due when the current one ends (or once the baseline is known).
+        var wanted = false
+        var baselineWaiters: [CheckedContinuation<Int64?, Never>] = []
+    }
+
+    private struct State {
+        var channels: [UUID: Channel] = [:]
+        var nextID: UInt64 = 0
+        var clients = 0
+        var stopped = false
+    }
+
+    public enum SubscribeError: Error, Sendable {
+        case tooManyClientsForJob, tooManyClients, stopped
+    }
+
+    public init(queue: JobQueue, databaseURL: String, configuration: StreamConfiguration = StreamConfiguration(),
+                logger: Logger = Logger(label: "loom.stream")) {
+        self.queue = queue
+        self.databaseURL = databaseURL
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    // MARK: Subscribers
+
+    /// Whether one more client of `job` would be accepted now.
+    func hasRoom(for job: UUID) -> Bool {
+        state.withLock { state in
+            !state.stopped && state.clients < configuration.maxClients
+                && (state.channels[job]?.subscribers.count ?? 0) < configuration.maxClientsPerJob
+        }
+    }
+
+    /// Subscribers of `job` in this process.
+    public func subscriberCount(of job: UUID) -> Int {
+        state.withLock { $0.channels[job]?.subscribers.count ?? 0 }
+    }
+
+    func subscribe(to job: UUID) throws(SubscribeError) -> StreamSubscription {
+        let (subscription, isNew) = try state.withLock { state throws(SubscribeError) -> (StreamSubscription, Bool) in
+            guard !state.stopped else { throw .stopped }
+            guard state.clients < configuration.maxClients else { throw .tooManyClients }
+            let isNew = state.channels[job] == nil
+            var channel = state.channels[job] ?? Channel()
+            guard channel.subscribers.count < configuration.maxClientsPerJob else { throw .tooManyClientsForJob }
+            state.nextID += 1
+            let subscription = StreamSubscription(
+                id: state.nextID, jobID: job, coveredAfter: channel.lastSeq, limit: configuration.clientBuffer)
+            channel.subscribers[subscription.id] = subscription
+            state.channels[job] = channel
+            state.clients += 1
+            return (subscription, isNew)
+        }
+        metrics.add(.connected)
+        metrics.add(.accepted)
+        if isNew { Task { await readBaseline(of: job) } }
+        return subscription
+    }
+
+    /// Removes a subscriber (any number of times); the job is forgotten with its last one.
+    func unsubscribe(_ subscription: StreamSubscription) {
+        // A subscriber dropped for overflow was already removed (and counted) by `fetch`.
+        let (removed, waiters) = state.withLock { state -> (Bool, [CheckedContinuation<Int64?, Never>]) in
+            guard var channel = state.channels[subscription.jobID],
+                channel.subscribers.removeValue(forKey: subscription.id) != nil
+            else { return (false, []) }
+            state.clients -= 1
+            if channel.subscribers.isEmpty {
+                state.channels[subscription.jobID] = nil
+                return (true, channel.baselineWaiters)
+            }
+            state.channels[subscription.jobID] = channel
+            return (true, [])
+        }
+        if subscription.endReason == nil { subscription.end(.closed) }
+        if removed { metrics.add(.connected, -1) }
+        for waiter in waiters { waiter.resume(returning: nil) }
+    }
+
+    /// For a subscription made before its job's baseline was known: the baseline, once it
+    /// is (nil when the job is no longer followed). Everything after it reaches the
+    /// subscription live; the client must have read the history up to it.
+    func baseline(for subscription: StreamSubscription) async -> Int64? {
+        if let covered = subscription.coveredAfter { return covered }
+        return await withCheckedContinuation { continuation in
+            state.withLock { state in
+                guard var channel = state.channels[subscription.jobID], channel.subscribers[subscription.id] != nil else {
+                    continuation.resume(returning: nil)
+                    return
+                }
+                if let last = channel.lastSeq {
+                    continuation.resume(returning: last)
+                } else {
+                    channel.baselineWaiters.append(continuation)
+                    state.channels[subscription.jobID] = channel
+                }
+            }
+        }
+    }
+
+    // MARK: Notifications
+
+    /// `loom_events` said job `job` stored events up to `seq` (nil: some, unknown which).
+    func notified(job: UUID, seq: Int64?) {
+        let start = state.withLock { state -> Bool in
+            guard var channel = state.channels[job] else { return false }
+            defer { state.channels[job] = channel }
+            if let seq, let last = channel.lastSeq, seq <= last { return false }
+            guard channel.lastSeq != nil, !channel.fetching else {
+                channel.wanted = true
+                return false
+            }
+            channel.fetching = true
+            return true
+        }
+        if start { Task { await fetch(job) } }
+    }
+
+    /// Notifications may have been lost: read every followed job again after its last seq.
+    func resync() {
+        metrics.add(.resynced)
+        let jobs = state.withLock { Array($0.channels.keys) }
+        for job in jobs { notified(job: job, seq: nil) }
+    }
+
+    /// Parses `JOB_ID:SEQ` (or a bare `JOB_ID`).
+    static func parse(_ payload: String) -> (job: UUID, seq: Int64?)? {
+        let parts = payload.split(separator: ":", maxSplits: 1)
+        guard let first = parts.first, let job = UUID(uuidString: String(first)) else { return nil }
+        return (job, parts.count == 2 ? Int64(parts[1]) : nil)
+    }
+
+    // MARK: Reading the store
+
+    private func readBaseline(of job: UUID) async {
+        var delay = Duration.milliseconds(50)
+        while true {
+            do {
+                let seq = try await queue.pool.withConnection { connection in
+                    try connection.query(StreamSQL.lastSeq, [job]).first { row throws(PostgresError) in try row.decode(0, as: Int64.self) }
+                }
+                let (waiters, start) = state.withLock { state -> ([CheckedContinuation<Int64?, Never>], Bool) in
+                    guard var channel = state.channels[job], channel.lastSeq == nil else { return ([], false) }
+                    // An unknown (deleted) job has nothing more to send: 0 makes every
+                    // client read its (empty) history and find the job gone.
+                    let last = seq ?? 0
+                    channel.lastSeq = last
+                    let waiters = channel.baselineWaiters
+                    channel.baselineWaiters = []
+                    let start = channel.wanted && !channel.fetching
+                    if start {
+                        channel.fetching = true
+                    }
+                    state.channels[job] = channel
+                    return (waiters, start)
+                }
+                for waiter in waiters { waiter.resume(returning: seq ?? 0) }
+                if start { await fetch(job) }
+                return
+            } catch {
+                logger.warning("stream: could not read a job's last seq", metadata: ["job": "\(job)", "error": "\(error)"])
+                guard isFollowed(job) else { return }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
+    }
+
+    private func isFollowed(_ job: UUID) -> Bool {
+        state.withLock { !$0.stopped && $0.channels[job] != nil }
+    }
+
+    /// Reads the job's events after its last seq and fans them out, again while more were
+    /// announced meanwhile. Only one runs per job (`Channel.fetching`).
+    private func fetch(_ job: UUID) async {
+        var delay = Duration.milliseconds(50)
+        while true {
+            let after = state.withLock { state -> Int64? in
+                guard var channel = state.channels[job], let last = channel.lastSeq else { return nil }
+                channel.wanted = false
+                state.channels[job] = channel
+                return last
+            }
+            guard let after else { return }
+            let messages: [StreamMessage]
+            let more: Bool
+            do {
+                // At most `clientBuffer` at a time: a subscriber's buffer then never holds
+                // more than twice that (`StreamSubscription.offer`). The rest is read again.
+                let events = try await queue.events(of: job, after: after)
+                more = events.count > configuration.clientBuffer
+                messages = events.prefix(configuration.clientBuffer).map { StreamMessage(event: $0, jobID: job) }
+                metrics.add(.fetched)
+                delay = .milliseconds(50)
+            } catch {
+                logger.warning("stream: could not read a job's events", metadata: ["job": "\(job)", "error": "\(error)"])
+                guard isFollowed(job) else { return }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+                state.withLock { state in state.channels[job]?.wanted = true }
+                continue
+            }
+            let (again, fanned, dropped) = state.withLock { state -> (Bool, Int, Int) in
+                guard var channel = state.channels[job] else { return (false, 0, 0) }
+                defer { state.channels[job] = channel }
+                let last = channel.lastSeq ?? after
+                let fresh = messages.filter { $0.seq > last }
+                var dropped = 0
+                if let newest = fresh.last?.seq {
+                    channel.lastSeq = newest
+                    for (id, subscriber) in channel.subscribers where !subscriber.offer(fresh) {
+                        // Too slow: its writer sees `.overflow` and closes the connection.
+                        channel.subscribers[id] = nil
+                        state.clients -= 1
+                        dropped += 1
+                    }
+                }
+                let fanned = fresh.count * (channel.subscribers.count + dropped)
+                if channel.wanted || more { return (true, fanned, dropped) }
+                channel.fetching = false
+                return (false, fanned, dropped)
+            }
+            metrics.add(.fanned, fanned)
+            if dropped > 0 {
+                metrics.add(.dropped, dropped)
+                metrics.add(.connected, -dropped)
+            }
+            guard again else { return }
+        }
+    }
+
+    // MARK: Service
+
+    /// Listens until the task is cancelled or the service group shuts down; then ends every
+    /// subscription with `.shutdown` (their clients are closed with 1001).
+    public func run() async throws {
+        let listener = PostgresListener(.init(url: databaseURL, channels: ["loom_events"]))
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                for await event in listener.events {
+                    switch event {
+                    case .ready:
+                        // Anything stored before LISTEN was in place is read now.
+                        resync()
+                    case .resync(let reason):
+                        logger.info("stream: reading every followed job again", metadata: ["reason": "\(reason)"])
+                        resync()
+                    case .notification(_, let payload):
+                        metrics.add(.notified)
+                        guard let parsed = Self.parse(payload) else {
+                            logger.warning("stream: unreadable loom_events payload", metadata: ["payload": "\(payload)"])
+                            continue
+                        }
+                        notified(job: parsed.job, seq: parsed.seq)
+                    }
+                }
+            } onCancel: {
+                listener.stop()
+            }
+        } onGracefulShutdown: {
+            listener.stop()
+        }
+        stop()
+    }
+
+    /// Ends every subscription; no new ones are accepted.
+    func stop() {
+        let (subscribers, waiters) = state.withLock { state in
+            state.stopped = true
+            let subscribers = state.channels.values.flatMap { $0.subscribers.values }
+            let waiters = state.channels.values.flatMap(\.baselineWaiters)
+            for job in state.channels.keys { state.channels[job]?.baselineWaiters = [] }
+            return (subscribers, waiters)
+        }
+        for subscriber in subscribers { subscriber.end(.shutdown) }
+        for waiter in waiters { waiter.resume(returning: nil) }
+    }
+}
+
+extension JobEventHub {
+    /// The server's WebSocket settings for the stream: pings while idle, a bounded close.
+    public var webSocketConfiguration: HTTP1WebSocketUpgradeChannel.Configuration {
+        .init(ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: configuration.pingInterval), closeTimeout: configuration.closeTimeout))
+    }
+}

@@ -1,0 +1,255 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import HummingbirdWSClient
+import Logging
+import LoomHTTP
+import LoomStore
+import NIOWebSocket
+import Synchronization
+import Testing
+
+// Support for tests against a real server: a migrated PostgreSQL database of the test's
+// own, the API on a free loopback port, users with tokens, a fake worker that writes job
+// events the way a real one does (a lease, then JobQueue writes), and WebSocket clients.
+
+/// The throwaway PostgreSQL server that scripts/test starts (scripts/pg) and names in
+/// DATABASE_URL. Tests that need it fail with a clear message when it is missing.
+enum TestDatabase {
+    static var url: String {
+        get throws {
+            guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
+                throw MissingDatabase()
+            }
+            return url
+        }
+    }
+
+    struct MissingDatabase: Error, CustomStringConvertible {
+        var description: String {
+            "DATABASE_URL is not set: run scripts/test, or `scripts/pg start DIR` and export the URL it prints"
+        }
+    }
+
+    /// A new database with Loom's schema (each test its own, so tests run in parallel), and
+    /// a pool on it.
+    static func makeMigrated(poolSize: Int = 4) async throws -> PostgresPool {
+        let base = try url
+        let name = "loom_http_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        // CREATE DATABASE takes no parameters; the name is ours and made of [a-z0-9_].
+        try PostgresConnection(base).execute("CREATE DATABASE \(name)")
+        var components = URLComponents(string: base)!
+        components.path = "/" + name
+        let pool = PostgresPool(.init(url: components.string!, size: poolSize))
+        try await Migrator.bundled().migrate(pool)
+        return pool
+    }
+}
+
+/// The API running on 127.0.0.1 on a free port, until `stop()`.
+final class LiveServer: Sendable {
+    let server: APIServer
+    let port: Int
+    private let task: Task<Void, any Error>
+
+    private init(server: APIServer, port: Int, task: Task<Void, any Error>) {
+        self.server = server
+        self.port = port
+        self.task = task
+    }
+
+    static func start(
+        pool: PostgresPool, configuration: APIConfiguration = APIConfiguration(),
+        stream: StreamConfiguration = StreamConfiguration()
+    ) async throws -> LiveServer {
+        var configuration = configuration
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        let server = APIServer(configuration: configuration, services: APIServices(pool: pool), stream: stream)
+        var logger = Logger(label: "loom.http.test")
+        // Cancelling the server logs errors about channels it closes: not the test's business.
+        logger.logLevel = .critical
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = server.application(logger: logger) { port in
+            continuation.yield(port)
+            continuation.finish()
+        }
+        let task = Task {
+            defer { continuation.finish() }
+            try await app.runService()
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            task.cancel()
+            _ = try await task.value
+            throw ServerDidNotStart()
+        }
+        return LiveServer(server: server, port: port, task: task)
+    }
+
+    struct ServerDidNotStart: Error {}
+
+    func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+
+    var hub: JobEventHub { server.events }
+    var services: APIServices { server.services }
+
+    /// An HTTP client of this server, for the duration of `body`.
+    func withHTTP<Value: Sendable>(_ body: @escaping @Sendable (TestClient) async throws -> Value) async throws -> Value {
+        try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(30)), operation: body)
+    }
+
+    func streamURL(job: UUID, after: Int64? = nil, token: String? = nil) -> String {
+        var query: [String] = []
+        if let after { query.append("after=\(after)") }
+        if let token { query.append("token=\(token)") }
+        return "ws://127.0.0.1:\(port)/api/workflows/\(job.uuidString.lowercased())/stream"
+            + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+    }
+}
+
+/// A migrated database and a server on it for the duration of `body`; both stopped after.
+func withServer<Value>(
+    stream: StreamConfiguration = StreamConfiguration(), _ body: (LiveServer) async throws -> Value
+) async throws -> Value {
+    let pool = try await TestDatabase.makeMigrated()
+    let server = try await LiveServer.start(pool: pool, stream: stream)
+    do {
+        let value = try await body(server)
+        await server.stop()
+        await pool.close()
+        return value
+    } catch {
+        await server.stop()
+        await pool.close()
+        throw error
+    }
+}
+
+/// A user and their token.
+func makeUser(_ services: APIServices, credits: Int64 = 1_000) async throws -> (User, token: String) {
+    try await services.users.create(name: "user-\(UUID().uuidString.prefix(8))", credits: credits)
+}
+
+/// Writes a job's events as a worker does: it takes the lease, then every write carries the
+/// lease's fencing token (`JobQueue.appendEvents`, `complete`, `fail`).
+struct FakeWorker {
+    let queue: JobQueue
+    let id = UUID()
+
+    /// Submits a job for `user` and leases it (the test's database holds no other queued job).
+    func startJob(for user: UUID) async throws -> JobLease {
+        let job = UUID()
+        try await queue.submit(JobSubmission(id: job, userID: user, kind: .workflow))
+        let leases = try await queue.lease(worker: id, limit: 1)
+        return try #require(leases.first { $0.jobID == job })
+    }
+
+    /// Node progress events `first...first+count-1`, in one statement. `padding` bytes of
+    /// filler make the messages large.
+    @discardableResult
+    func emit(_ lease: JobLease, count: Int, first: Int = 0, padding: Int = 0) async throws -> [Int64] {
+        let filler = padding > 0 ? String(repeating: "x", count: padding) : nil
+        let events = (first..<(first + count)).map { index in
+            var payload: [String: String] = ["node_id": "node-\(index % 7)", "status": "running", "step": "\(index)"]
+            if let filler { payload["filler"] = filler }
+            return JobQueue.NewEvent(
+                jobID: lease.jobID, token: lease.token, type: "node_progress",
+                payload: try! JSONB(encoding: payload))
+        }
+        return try await queue.appendEvents(events)[lease.jobID] ?? []
+    }
+
+    func complete(_ lease: JobLease) async throws {
+        #expect(try await queue.complete(jobID: lease.jobID, token: lease.token, cost: 0) == .applied)
+    }
+}
+
+/// A message of the stream as a client reads it.
+struct StreamEvent: Decodable, Sendable, Hashable {
+    var type: String
+    var job_id: String
+    var node_id: String?
+    var status: String?
+    var progress: Double?
+    var seq: Int64
+    var timestamp: String
+}
+
+/// What a client got: the messages in order and the server's close frame.
+struct ReceivedStream: Sendable {
+    var messages: [StreamEvent]
+    var closeCode: WebSocketErrorCode?
+    var closeReason: String?
+    var seqs: [Int64] { messages.map(\.seq) }
+}
+
+/// Connects to a stream and reads until the server closes it, or until `leaveAfter`
+/// messages (then the client closes). `beforeReading` runs once connected, before anything
+/// is read: a client that does not read meanwhile is a slow client.
+func readStream(
+    _ url: String, token: String? = nil, leaveAfter: Int? = nil,
+    beforeReading: (@Sendable () async -> Void)? = nil
+) async throws -> ReceivedStream {
+    var configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 22)
+    if let token { configuration.additionalHeaders[.authorization] = "Bearer \(token)" }
+    let box = Collected()
+    var logger = Logger(label: "loom.http.test.client")
+    logger.logLevel = .error
+    let close = try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, _, _ in
+        if let beforeReading { await beforeReading() }
+        for try await message in inbound.messages(maxSize: 1 << 22) {
+            guard case .text(let text) = message else { continue }
+            let event = try JSONDecoder().decode(StreamEvent.self, from: Data(text.utf8))
+            let count = box.messages.withLock { messages in
+                messages.append(event)
+                return messages.count
+            }
+            if let leaveAfter, count >= leaveAfter { return }
+        }
+    }
+    return ReceivedStream(messages: box.messages.withLock { $0 }, closeCode: close?.closeCode, closeReason: close?.reason)
+}
+
+private final class Collected: Sendable {
+    let messages = Mutex<[StreamEvent]>([])
+}
+
+/// Waits until `condition` holds, checking every 10 ms; false if it still does not after
+/// `limit` (a bound against hanging, never a measurement).
+func eventually(_ limit: Duration = .seconds(60), _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + limit
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return try await condition()
+}
+
+/// A one-shot signal between tasks.
+final class Gate: Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func open() {
+        let waiters = state.withLock { state in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state in
+                if state.open { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+}

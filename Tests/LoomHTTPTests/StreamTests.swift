@@ -1,0 +1,277 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import HummingbirdWSClient
+import LoomHTTP
+import LoomStore
+import NIOWebSocket
+import Testing
+
+/// The live stream against a real server on loopback, a real PostgreSQL and real WebSocket
+/// clients. Events are written as a worker writes them (a lease, then `appendEvents` with
+/// its fencing token); the database's triggers add the job's own messages and NOTIFY.
+@Suite("Live stream", .serialized)
+struct StreamTests {
+    /// Every seq from 1 to the last, once each, in order, ending with the final message.
+    func expectComplete(_ received: ReceivedStream, through last: Int64, final: String = "job_completed",
+                        sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(received.seqs == Array(1...last), sourceLocation: sourceLocation)
+        #expect(received.messages.last?.type == final, sourceLocation: sourceLocation)
+        #expect(received.closeCode == .normalClosure, sourceLocation: sourceLocation)
+    }
+
+    @Test("a late client gets the history, then live events, then the final message and a normal close")
+    func lateJoin() async throws {
+        try await withServer { server in
+            let (user, token) = try await makeUser(server.services)
+            let worker = FakeWorker(queue: server.services.queue)
+            let lease = try await worker.startJob(for: user.id)
+            try await worker.emit(lease, count: 20)
+            // Connects after 21 events (job_started + 20) and reads while more are written.
+            async let received = readStream(server.streamURL(job: lease.jobID), token: token)
+            for batch in 0..<10 {
+                try await worker.emit(lease, count: 5, first: 20 + batch * 5)
+            }
+            try await worker.complete(lease)
+            let stream = try await received
+            expectComplete(stream, through: 72)
+            #expect(stream.messages[0].type == "job_started")
+            #expect(stream.messages[0].status == "running")
+            #expect(stream.messages[5].type == "node_progress")
+            #expect(stream.messages[5].job_id == lease.jobID.uuidString.lowercased())
+            #expect(stream.messages[5].node_id == "node-4")
+            #expect(stream.messages.last?.status == "completed")
+            #expect(ISO8601DateFormatter().date(from: stream.messages[5].timestamp.replacingOccurrences(
+                of: #"\.\d+"#, with: "", options: .regularExpression)) != nil)
+        }
+    }
+
+    @Test("?after=SEQ resumes after SEQ; a finished job's stream is its history, then a close")
+    func resumeAfter() async throws {
+        try await withServer { server in
+            let (user, token) = try await makeUser(server.services)
+            let worker = FakeWorker(queue: server.services.queue)
+            let lease = try await worker.startJob(for: user.id)
+            try await worker.emit(lease, count: 30)
+            try await worker.complete(lease)
+            let all = try await readStream(server.streamURL(job: lease.jobID), token: token)
+            expectComplete(all, through: 32)
+            let rest = try await readStream(server.streamURL(job: lease.jobID, after: 17, token: token))
+            #expect(rest.seqs == Array(18...32))
+            #expect(rest.messages == Array(all.messages[17...]))
+            #expect(rest.closeCode == .normalClosure)
+        }
+    }
+
+    @Test("a connection dropped mid-stream resumes with ?after and misses nothing")
+    func droppedAndResumed() async throws {
+        try await withServer { server in
+            let (user, token) = try await makeUser(server.services)
+            let worker = FakeWorker(queue: server.services.queue)
+            let lease = try await worker.startJob(for: user.id)
+            let writer = Task {
+                for batch in 0..<40 {
+                    try await worker.emit(lease, count: 3, first: batch * 3)
+                }
+                try await worker.complete(lease)
+            }
+            // Leaves after 25 messages, whatever was written by then, and comes back.
+            let first = try await readStream(server.streamURL(job: lease.jobID), token: token, leaveAfter: 25)
+            #expect(first.seqs == Array(1...25))
+            let second = try await readStream(server.streamURL(job: lease.jobID, after: 25), token: token)
+            try await writer.value
+            expectComplete(ReceivedStream(messages: first.messages + second.messages, closeCode: second.closeCode), through: 122)
+        }
+    }
+
+    @Test("200 clients of one job each receive every event once, in order")
+    func twoHundredClients() async throws {
+        try await withServer { server in
+            let (user, token) = try await makeUser(server.services)
+            let worker = FakeWorker(queue: server.services.queue)
+            let lease = try await worker.startJob(for: user.id)
+            let url = server.streamURL(job: lease.jobID, token: token)
+            // Clients connect while events are being written: some read most from the
+            // history, some get most live, all must see the same sequence.
+            let streams = try await withThrowingTaskGroup(of: ReceivedStream.self) { group in
+                for _ in 0..<200 {
+                    group.addTask { try await readStream(url) }
+                }
+                for batch in 0..<20 {
+                    try await worker.emit(lease, count: 5, first: batch * 5)
+                }
+                try await worker.complete(lease)
+                return try await group.reduce(into: [ReceivedStream]()) { $0.append($1) }
+            }
+            #expect(streams.count == 200)
+            for stream in streams { expectComplete(stream, through: 102) }
+            #expect(Set(streams.map(\.messages)).count == 1)
+            #expect(server.hub.metrics.fetches < 200, "one read per job per notification, not per client")
+            #expect(await eventually { server.hub.metrics.clients == 0 })
+        }
+    }
+
+    @Test("another user's job and an unknown job answer 404, no token 401; a refused handshake is never upgraded")
+    func authorisation() async throws {
+        try await withServer { server in
+            let (owner, _) = try await makeUser(server.services)
+            let (_, otherToken) = try await makeUser(server.services)
+            let lease = try await FakeWorker(queue: server.services.queue).startJob(for: owner.id)
+            let path = "/api/workflows/\(lease.jobID.uuidString.lowercased())/stream"
+            // The route's answers, as JSON errors (a GET without the handshake headers).
+            try await server.withHTTP { client in
+                let other: HTTPFields = [.authorization: "Bearer \(otherToken)"]
+                var response = try await client.get(path, headers: other)
+                #expect(response.head.status == .notFound)
+                #expect(String(buffer: response.body ?? ByteBuffer()).contains("\"not_found\""))
+                response = try await client.get("/api/workflows/\(UUID().uuidString)/stream", headers: other)
+                #expect(response.head.status == .notFound)
+                response = try await client.get("/api/workflows/not-a-job/stream", headers: other)
+                #expect(response.head.status == .notFound)
+                response = try await client.get(path)
+                #expect(response.head.status == .unauthorized)
+                response = try await client.get(path + "?token=nonsense")
+                #expect(response.head.status == .unauthorized)
+            }
+            // A WebSocket handshake that the route refuses is never upgraded. (hummingbird-
+            // websocket 2.8.1 answers every refused handshake 400 with an empty body; it
+            // does not pass on the route's status.)
+            let handshake: HTTPFields = [
+                .connection: "Upgrade", .upgrade: "websocket", .secWebSocketVersion: "13",
+                .secWebSocketKey: "dGhlIHNhbXBsZSBub25jZQ==", .authorization: "Bearer \(otherToken)",
+            ]
+            let refused = try await server.withHTTP { client in try await client.get(path, headers: handshake) }
+            #expect(refused.head.status != .switchingProtocols)
+            // And a real WebSocket client is refused the upgrade in each case.
+            await #expect(throws: WebSocketClientError.self) {
+                try await readStream(server.streamURL(job: lease.jobID), token: otherToken)
+            }
+            await #expect(throws: WebSocketClientError.self) {
+                try await readStream(server.streamURL(job: lease.jobID))
+            }
+            #expect(server.hub.metrics.clientsAccepted == 0)
+        }
+    }
+
+    @Test("the token may come as ?token=, and a bad ?after= is a 400")
+    func queryToken() async throws {
+        try await withServer { server in
+            let (user, token) = try await makeUser(server.services)
+            let worker = FakeWorker(queue: server.services.queue)
+            let lease = try await worker.startJob(for: user.id)
+            try await worker.emit(lease, count: 3)
+            try await worker.complete(lease)
+            let stream = try await readStream(server.streamURL(job: lease.jobID, token: token))
+            expectComplete(stream, through: 5)
+            try await server.withHTTP { client in
+                let response = try await client.get(
+                    "/api/workflows/\(lease.jobID.uuidString.lowercased())/stream?after=-3&token=\(token)")
+                #expect(response.head.status == .badRequest)
+            }
+        }
+    }
+
+    @Test("a failed job's stream ends with job_failed and a normal close")
+    func failedJob() async throws {
+        try await withServer { server in
+            let (user, token) = try await makeUser(server.services)
+            let worker = FakeWorker(queue: server.services.queue)
+            let lease = try await worker.startJob(for: user.id)
+            async let received = readStream(server.streamURL(job: lease.jobID), token: token)
+            try await worker.emit(lease, count: 4)
+            _ = try await server.services.queue.fail(jobID: lease.jobID, token: lease.token, error: "boom", retryable: false)
+            let stream = try await received
+            expectComplete(stream, through: 6, final: "job_failed")
+            #expect(stream.messages.last?.status == "failed")
+        }
+    }
+
+    @Test("a client that stops reading is dropped; a fast one on the same job gets everything")
+    func slowClientDropped() async throws {
+        var stream = StreamConfiguration()
+        stream.clientBuffer = 64
+        try await withServer(stream: stream) { server in
+            let (user, token) = try await makeUser(server.services)
+            let worker = FakeWorker(queue: server.services.queue)
+            let lease = try await worker.startJob(for: user.id)
+            let url = server.streamURL(job: lease.jobID, token: token)
+            let resume = Gate()
+            let slow = Task { try await readStream(url, beforeReading: { await resume.wait() }) }
+            let fast = Task { try await readStream(url) }
+            #expect(await eventually { server.hub.subscriberCount(of: lease.jobID) == 2 })
+            // About 19 MB: more than the kernel's socket buffers hold for the slow client.
+            for batch in 0..<40 {
+                try await worker.emit(lease, count: 10, first: batch * 10, padding: 48_000)
+            }
+            try await worker.complete(lease)
+            expectComplete(try await fast.value, through: 402)
+            #expect(await eventually { server.hub.metrics.clientsDropped == 1 })
+            resume.open()
+            let dropped = try? await slow.value
+            // It got a prefix at most, never the final message; if its close frame got
+            // through, it says why.
+            #expect((dropped?.messages.count ?? 0) < 402)
+            #expect(dropped?.messages.last?.type != "job_completed")
+            if let code = dropped?.closeCode { #expect(code == .policyViolation) }
+        }
+    }
+
+    @Test("two servers on one database: a client of either sees events written through the store")
+    func twoServers() async throws {
+        let pool = try await TestDatabase.makeMigrated()
+        let secondPool = PostgresPool(.init(url: pool.configuration.url, size: 4))
+        let first = try await LiveServer.start(pool: pool)
+        let second = try await LiveServer.start(pool: secondPool)
+        do {
+            let (user, token) = try await makeUser(first.services)
+            // The worker writes through the first server's store; a client of the second
+            // learns of it only through NOTIFY.
+            let worker = FakeWorker(queue: first.services.queue)
+            let lease = try await worker.startJob(for: user.id)
+            async let onFirst = readStream(first.streamURL(job: lease.jobID), token: token)
+            async let onSecond = readStream(second.streamURL(job: lease.jobID), token: token)
+            #expect(await eventually { first.hub.subscriberCount(of: lease.jobID) == 1 && second.hub.subscriberCount(of: lease.jobID) == 1 })
+            for batch in 0..<10 {
+                try await worker.emit(lease, count: 4, first: batch * 4)
+            }
+            try await worker.complete(lease)
+            let (a, b) = try await (onFirst, onSecond)
+            expectComplete(a, through: 42)
+            expectComplete(b, through: 42)
+            #expect(a.messages == b.messages)
+            #expect(second.hub.metrics.notifications > 0)
+        } catch {
+            Issue.record(error)
+        }
+        await first.stop()
+        await second.stop()
+        await secondPool.close()
+        await pool.close()
+    }
+
+    @Test("after the listener's connection is lost, the hub reads every followed job again")
+    func listenerLost() async throws {
+        try await withServer { server in
+            let (user, token) = try await makeUser(server.services)
+            let worker = FakeWorker(queue: server.services.queue)
+            let lease = try await worker.startJob(for: user.id)
+            async let received = readStream(server.streamURL(job: lease.jobID), token: token)
+            #expect(await eventually { server.hub.subscriberCount(of: lease.jobID) == 1 })
+            try await worker.emit(lease, count: 5)
+            // Ends the hub's LISTEN connection; events written while it is away send
+            // notifications nobody hears.
+            let resyncs = server.hub.metrics.resyncs
+            _ = try await server.services.pool.withConnection { connection in
+                try connection.query(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND datname = current_database()", []
+                ).count
+            }
+            try await worker.emit(lease, count: 5, first: 5)
+            try await worker.complete(lease)
+            let stream = try await received
+            expectComplete(stream, through: 12)
+            #expect(await eventually { server.hub.metrics.resyncs > resyncs })
+        }
+    }
+}
