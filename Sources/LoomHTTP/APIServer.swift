@@ -57,6 +57,7 @@ public struct APIServer: Sendable {
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         HealthRoutes(pool: services.pool).register(on: router)
+        DashboardRoutes().register(on: router)
         let api = router.group("api")
         let authenticated = api.group().add(middleware: Authentication(users: services.users))
         WorkflowRoutes(configuration: configuration, services: services).register(on: authenticated)
