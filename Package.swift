@@ -79,6 +79,7 @@ let package = Package(
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["Dashboard/README.md"],
             resources: [.copy("Dashboard/Assets")],
             swiftSettings: swiftSettings
         ),

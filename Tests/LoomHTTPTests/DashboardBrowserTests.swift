@@ -13,7 +13,8 @@ import Testing
         try await withAPIServer { server in
             try await SampleInstaller.install(into: server.services.datasets)
             try await withBrowser { browser in
-                try await Walkthrough(server: server, browser: browser).run()
+                var walkthrough = Walkthrough(server: server, browser: browser)
+                try await walkthrough.run()
             }
         }
     }

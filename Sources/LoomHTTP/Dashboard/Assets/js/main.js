@@ -85,8 +85,8 @@ async function route() {
 function signOut() {
   setToken(null);
   me = null;
-  if (location.hash !== "#/jobs") location.hash = "#/jobs";
-  route();
+  if (location.hash !== "#/jobs") location.hash = "#/jobs"; // routes on hashchange
+  else route();
 }
 
 document.getElementById("sign-out").addEventListener("click", signOut);
