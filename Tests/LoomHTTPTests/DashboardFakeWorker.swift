@@ -60,7 +60,7 @@ struct DashboardFakeWorker {
         let (events, sink) = AsyncStream<WorkflowEvent>.makeStream()
         let executor = WorkflowExecutor(plan: plan, datasets: LocalDatasets(overrides: files))
         let running = Task { () -> WorkflowResult in
-            let result = await executor.run { sink.yield($0) }
+            let result = await executor.run(onEvent: { _ = sink.yield($0) })
             sink.finish()
             return result
         }

@@ -145,27 +145,78 @@ extension SettingsProbe {
     static var unknownName: String { "\u{1}probe" }
 
     func parameters() -> [DashboardCatalog.Parameter] {
-        var required: String?
-        var baseline = ""
+        var prober = Prober(probe: self)
         switch build([:]) {
-        case .success(let text): baseline = text
-        // A required parameter (drop_columns' columns): no default, but its kind still shows.
-        case .failure(let refusal): required = refusal.field
+        case .success(let text): prober.baseline = text
+        case .failure(let refusal):
+            // A required parameter (drop_columns' columns): find a value it takes, so that
+            // the other questions are about the others. It has no default.
+            guard let field = refusal.field else { return [] }
+            let tries: [JSONValue] = [.array([.string("probe")]), .string("probe"), .number(1), .bool(true)]
+            guard let value = tries.first(where: { prober.accepts([field: $0]) }) else { return [] }
+            prober.required = field
+            prober.base = [field: value]
+            if case .success(let text) = prober.build([:]) { prober.baseline = text }
         }
-        guard case .failure(let refusal) = build([Self.unknownName: .number(0)]) else { return [] }
-        return acceptedNames(from: refusal.message).map { describe($0, baseline: baseline, required: $0 == required) }
+        guard case .failure(let refusal) = prober.build([Self.unknownName: .number(0)]) else { return [] }
+        return acceptedNames(from: refusal.message).map { prober.describe($0) }
     }
 
-    private func describe(_ name: String, baseline: String, required: Bool) -> DashboardCatalog.Parameter {
+    static func quoted(in text: String) -> [String] {
+        var values: [String] = []
+        for quote in ["'", "\""] where values.isEmpty {
+            let parts = text.components(separatedBy: quote)
+            // Stop at the value that was refused ("got '…'").
+            var index = 1
+            while index < parts.count - 1 {
+                if parts[index - 1].contains("got") { break }
+                values.append(parts[index])
+                index += 2
+            }
+        }
+        return values.filter { $0 != "\u{1}" }
+    }
+
+    static func numbers(in text: String) -> [Double] {
+        var seen = Set<Double>()
+        return text.matches(of: /-?[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?/).compactMap { Double($0.output.0) }.filter { seen.insert($0).inserted }
+    }
+}
+
+/// One constructor's questions, with the settings every question starts from.
+struct Prober<Probe: SettingsProbe> {
+    let probe: Probe
+    /// What the constructor builds with nothing given (or only the required parameter).
+    var baseline = ""
+    var base: [String: JSONValue] = [:]
+    var required: String?
+
+    func build(_ settings: [String: JSONValue]) -> Result<String, ProbeRefusal> {
+        probe.build(base.merging(settings) { _, new in new })
+    }
+
+    func accepts(_ settings: [String: JSONValue]) -> Bool {
+        if case .success = build(settings) { return true }
+        return false
+    }
+
+    func describe(_ name: String) -> DashboardCatalog.Parameter {
         var parameter = DashboardCatalog.Parameter(kind: "value", name: name)
         let message: String
         switch build([name: .string("\u{1}")]) {
-        case .success: return parameter  // takes anything (simple_imputer's fill_value)
+        case .success:
+            // Takes a string: a column list also takes one name alone; anything else takes
+            // any value (simple_imputer's fill_value).
+            if case .failure(let refusal) = build([name: .object([:])]), refusal.message.contains("list of column names") {
+                parameter.kind = "columns"
+            }
+            if name == required { parameter.required = true }
+            return parameter
         case .failure(let refusal): message = refusal.message
         }
         if message.contains("must be one of") {
             parameter.kind = "choice"
-            parameter.choices = Self.quoted(in: message.components(separatedBy: "must be one of").last ?? "")
+            parameter.choices = Probe.quoted(in: message.components(separatedBy: "must be one of").last ?? "")
         } else if message.contains("a count or a fraction") {
             parameter.kind = "max_features"
             parameter.choices = ["sqrt", "log2", "all"]
@@ -180,9 +231,9 @@ extension SettingsProbe {
         } else if message.contains("number") {
             parameter.kind = "number"
         }
-        if required { parameter.required = true }
+        if name == required { parameter.required = true }
         if ["integer", "number"].contains(parameter.kind) { findRange(&parameter) }
-        parameter.defaultValue = defaultValue(of: parameter, baseline: baseline)
+        if name != required { parameter.defaultValue = defaultValue(of: parameter) }
         return parameter
     }
 
@@ -209,16 +260,16 @@ extension SettingsProbe {
     }
 
     /// The candidate whose built value is the baseline's: that is what leaving it out means.
-    private func defaultValue(of parameter: DashboardCatalog.Parameter, baseline: String) -> JSONValue? {
+    private func defaultValue(of parameter: DashboardCatalog.Parameter) -> JSONValue? {
         guard !baseline.isEmpty else { return nil }
         var candidates: [JSONValue] = []
         switch parameter.kind {
         case "boolean": candidates = [.bool(true), .bool(false)]
         case "choice": candidates = (parameter.choices ?? []).map(JSONValue.string)
         case "max_features": candidates = [.string("sqrt"), .string("log2"), .string("all"), .number(1)]
-        case "integer", "number": candidates = Self.numbers(in: baseline).map(JSONValue.number)
+        case "integer", "number": candidates = Probe.numbers(in: baseline).map(JSONValue.number)
         case "pair":
-            let numbers = Self.numbers(in: baseline)
+            let numbers = Probe.numbers(in: baseline)
             candidates = zip(numbers, numbers.dropFirst()).map { .array([.number($0), .number($1)]) }
         default: return nil
         }
@@ -228,25 +279,6 @@ extension SettingsProbe {
         }
     }
 
-    static func quoted(in text: String) -> [String] {
-        var values: [String] = []
-        for quote in ["'", "\""] where values.isEmpty {
-            let parts = text.components(separatedBy: quote)
-            // Stop at the value that was refused ("got '…'").
-            var index = 1
-            while index < parts.count - 1 {
-                if parts[index - 1].contains("got") { break }
-                values.append(parts[index])
-                index += 2
-            }
-        }
-        return values.filter { $0 != "\u{1}" }
-    }
-
-    static func numbers(in text: String) -> [Double] {
-        var seen = Set<Double>()
-        return text.matches(of: /-?[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?/).compactMap { Double($0.output.0) }.filter { seen.insert($0).inserted }
-    }
 }
 
 struct ModelProbe: SettingsProbe {
@@ -263,7 +295,7 @@ struct ModelProbe: SettingsProbe {
     }
 
     func acceptedNames(from message: String) -> [String] {
-        guard let range = message.range(of: "(it takes ") else { return [] }
+        guard let range = message.range(of: "(it takes "), !message.hasSuffix("(it takes none)") else { return [] }
         let list = message[range.upperBound...].dropLast()
         return list.components(separatedBy: ", ").filter { !$0.isEmpty }
     }

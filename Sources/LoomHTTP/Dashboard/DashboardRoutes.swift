@@ -60,7 +60,7 @@ struct DashboardAssets: Sendable {
             .cacheControl: "no-cache",
             .eTag: asset.etag,
             .xContentTypeOptions: "nosniff",
-            .referrerPolicy: "no-referrer",
+            .init("Referrer-Policy")!: "no-referrer",
         ]
         if asset.contentType.hasPrefix("text/html") {
             headers[.contentSecurityPolicy] =
