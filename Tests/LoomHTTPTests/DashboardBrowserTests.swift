@@ -24,7 +24,9 @@ import Testing
 func withBrowser(_ body: (WebSession) async throws -> Void) async throws {
     let driver = try ChromeDriverProcess()
     do {
+        DashboardBrowser.trace("starting chromedriver at \(driver.base)")
         try await driver.ready()
+        DashboardBrowser.trace("starting chromium")
         let session = try await driver.session()
         do {
             try await body(session)
@@ -35,10 +37,10 @@ func withBrowser(_ body: (WebSession) async throws -> Void) async throws {
         }
         await session.quit()
     } catch {
-        driver.stop()
+        await driver.stop()
         throw error
     }
-    driver.stop()
+    await driver.stop()
 }
 
 struct Walkthrough {

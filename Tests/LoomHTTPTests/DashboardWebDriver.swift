@@ -17,6 +17,12 @@ enum DashboardBrowser {
     static var isAvailable: Bool { chromedriver != nil && chromium != nil }
     static let missing = "Chromium and chromedriver are not installed (scripts/setup installs the Debian packages chromium and chromium-driver)"
 
+    /// With LOOM_DASHBOARD_TRACE set, each step is written to standard error as it starts.
+    static func trace(_ text: String) {
+        guard ProcessInfo.processInfo.environment["LOOM_DASHBOARD_TRACE"] != nil else { return }
+        FileHandle.standardError.write(Data("dashboard: \(text)\n".utf8))
+    }
+
     /// Screenshots go here (the folder is printed so that a person can look at them).
     static let screenshots: URL = {
         let url = URL(fileURLWithPath: ProcessInfo.processInfo.environment["LOOM_SCREENSHOTS"] ?? "/tmp/loom-dashboard-screenshots")
@@ -50,16 +56,19 @@ final class ChromeDriverProcess: @unchecked Sendable {
 
     /// Waits until the driver answers /status.
     func ready() async throws {
+        var last = "no answer"
         for _ in 0..<100 {
-            if let (data, _) = try? await URLSession.shared.data(from: URL(string: base + "/status")!),
-                let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                let value = json["value"] as? [String: Any], value["ready"] as? Bool == true
-            {
-                return
+            do {
+                let value = try await WebSession.request(base, "GET", "/status")
+                if let object = value as? [String: Any], object["ready"] as? Bool == true { return }
+                last = "\(String(describing: value))"
+            } catch {
+                last = "\(error)"
             }
+            guard process.isRunning else { throw WebDriverError("chromedriver exited with status \(process.terminationStatus)") }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw WebDriverError("chromedriver did not start")
+        throw WebDriverError("chromedriver did not start: \(last)")
     }
 
     /// A new headless browser window of a laptop's size.
@@ -87,9 +96,15 @@ final class ChromeDriverProcess: @unchecked Sendable {
         return WebSession(base: base, id: id)
     }
 
-    func stop() {
+    /// Asks the driver to shut down (it closes its browsers); kills it if it does not.
+    /// SIGTERM is not enough: a child of the test process may inherit a blocked SIGTERM.
+    func stop() async {
         if process.isRunning {
-            process.terminate()
+            _ = try? await WebSession.request(base, "GET", "/shutdown")
+            for _ in 0..<50 where process.isRunning {
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: profile)
@@ -117,7 +132,7 @@ final class ChromeDriverProcess: @unchecked Sendable {
 /// One browser session: navigation, elements, scripts, input actions, screenshots and the
 /// console's log.
 struct WebSession: Sendable {
-    static let elementKey = "element-6066-11e4-a52f-4ef9ebfd1b6e"
+    static let elementKey = "element-6066-11e4-a52e-4f735466cecf"
     let base: String
     let id: String
 
@@ -127,17 +142,12 @@ struct WebSession: Sendable {
     }
 
     static func request(_ base: String, _ method: String, _ path: String, _ body: Any? = nil) async throws -> Any? {
-        var request = URLRequest(url: URL(string: base + path)!)
-        request.httpMethod = method
-        request.timeoutInterval = 60
-        if let body {
-            request.httpBody = try JSONSerialization.data(withJSONObject: body)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let port = Int(base.split(separator: ":").last ?? "") ?? 0
+        let payload = try body.map { try JSONSerialization.data(withJSONObject: $0) }
+        let (status, data) = try await DriverHTTP.exchange(port: port, method: method, path: path, body: payload)
         let json = (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) as? [String: Any]
         let value = json?["value"] ?? nil
-        if (response as? HTTPURLResponse)?.statusCode ?? 500 >= 400 {
+        if status >= 400 {
             let detail = (value as? [String: Any]).map { "\($0["error"] ?? ""): \($0["message"] ?? "")" } ?? String(decoding: data, as: UTF8.self)
             throw WebDriverError("\(method) \(path): \(detail.prefix(600))")
         }
@@ -156,7 +166,7 @@ struct WebSession: Sendable {
     func find(_ css: String) async throws -> Element {
         let value = try await command("POST", "/element", ["using": "css selector", "value": css])
         guard let object = value as? [String: Any], let id = object[Self.elementKey] as? String else {
-            throw WebDriverError("no element matches \(css)")
+            throw WebDriverError("no element matches \(css): \(String(describing: value))")
         }
         return Element(id: id)
     }
@@ -209,6 +219,7 @@ struct WebSession: Sendable {
         _ what: String, timeout: Duration = .seconds(30), _ condition: String, _ arguments: [Any] = [],
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws {
+        DashboardBrowser.trace("waiting until \(what)")
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while clock.now < deadline {
@@ -233,5 +244,79 @@ struct WebSession: Sendable {
 
     func quit() async {
         _ = try? await command("DELETE", "")
+    }
+}
+
+/// HTTP/1.1 to chromedriver over a plain socket, on a thread of its own (the calls block for
+/// as long as the browser takes). Foundation's client cannot be used: it refuses
+/// chromedriver's headers, which have no space after the colon.
+enum DriverHTTP {
+    static func exchange(port: Int, method: String, path: String, body: Data?) async throws -> (Int, Data) {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result { try blockingExchange(port: port, method: method, path: path, body: body) })
+            }
+            thread.start()
+        }
+    }
+
+    static func blockingExchange(port: Int, method: String, path: String, body: Data?) throws -> (Int, Data) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw WebDriverError("no socket") }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 120, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        guard connected else { throw WebDriverError("cannot connect to chromedriver on port \(port)") }
+        var request = Data("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n".utf8)
+        if let body {
+            request.append(Data("Content-Type: application/json; charset=utf-8\r\nContent-Length: \(body.count)\r\n".utf8))
+        }
+        request.append(Data("\r\n".utf8))
+        if let body { request.append(body) }
+        try request.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+            var sent = 0
+            while sent < buffer.count {
+                let n = send(fd, buffer.baseAddress! + sent, buffer.count - sent, Int32(MSG_NOSIGNAL))
+                guard n > 0 else { throw WebDriverError("could not send to chromedriver") }
+                sent += n
+            }
+        }
+        var response = Data()
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let separator = Data("\r\n\r\n".utf8)
+        while true {
+            let n = recv(fd, &chunk, chunk.count, 0)
+            if n < 0 { throw WebDriverError("no answer from chromedriver for \(method) \(path)") }
+            if n == 0 { break }
+            response.append(contentsOf: chunk[0..<n])
+            if let end = response.range(of: separator), let length = contentLength(response[..<end.lowerBound]),
+                response.count - end.upperBound >= length
+            {
+                break
+            }
+        }
+        guard let end = response.range(of: separator) else { throw WebDriverError("a malformed answer from chromedriver") }
+        let head = String(decoding: response[..<end.lowerBound], as: UTF8.self)
+        let status = Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
+        var payload = Data(response[end.upperBound...])
+        if let length = contentLength(response[..<end.lowerBound]), payload.count > length { payload = payload.prefix(length) }
+        return (status, payload)
+    }
+
+    static func contentLength(_ head: Data) -> Int? {
+        for line in String(decoding: head, as: UTF8.self).split(separator: "\r\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "content-length" {
+                return Int(parts[1].trimmingCharacters(in: .whitespaces))
+            }
+        }
+        return nil
     }
 }
