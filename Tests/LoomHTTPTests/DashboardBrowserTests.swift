@@ -201,6 +201,8 @@ struct Walkthrough {
         let color = try await browser.script("return getComputedStyle(document.querySelector(\"[data-node-id='model-1']\")).borderTopColor") as? String
         #expect(color == "rgb(0, 122, 90)", "a completed node is drawn in the completed colour")
         try await browser.screenshot("08-job-completed")
+        try await browser.script("document.querySelector('#metrics').scrollIntoView()")
+        try await browser.screenshot("08b-job-metrics-and-plots")
         try await collectConsole()
 
         // The jobs list, the workflows, and the admin pages.
@@ -253,15 +255,20 @@ struct Walkthrough {
         #expect(errors.isEmpty, "console errors: \(errors.map { $0["message"] as? String ?? "" })")
     }
 
-    /// 150 flowers of two kinds, with a few petals missing.
+    /// 150 flowers of two kinds that overlap a little, with a few petals missing.
     static func writeCSV() throws -> URL {
+        var state: UInt64 = 42
+        func noise() -> Double {  // a small linear congruential generator: the same file every run
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53) - 0.5
+        }
         var text = "sepal,petal,colour,label\n"
         for row in 0..<150 {
-            let kind = row % 2 == 0 ? "broad" : "narrow"
-            let sepal = (kind == "broad" ? 5.5 : 4.4) + Double(row % 7) * 0.1
-            let petal = row % 25 == 3 ? "" : String(format: "%.1f", (kind == "broad" ? 2.2 : 1.1) + Double(row % 5) * 0.15)
-            let colour = ["red", "blue", "white"][row % 3]
-            text += "\(String(format: "%.1f", sepal)),\(petal),\(colour),\(kind)\n"
+            let broad = row % 2 == 0
+            let sepal = (broad ? 5.6 : 5.0) + noise() * 1.6
+            let petal = row % 25 == 3 ? "" : String(format: "%.2f", (broad ? 2.0 : 1.5) + noise() * 1.2)
+            let colour = ["red", "blue", "white"][(row / 2 + (noise() > 0.3 ? 1 : 0)) % 3]
+            text += "\(String(format: "%.2f", sepal)),\(petal),\(colour),\(broad ? "broad" : "narrow")\n"
         }
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("loom-flowers-\(UUID().uuidString).csv")
         try text.write(to: url, atomically: true, encoding: .utf8)

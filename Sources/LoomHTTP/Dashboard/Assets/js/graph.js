@@ -30,9 +30,10 @@ export class GraphView {
       s("defs", null, s("marker", { id: "arrow", viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse" },
         s("path", { d: "M 0 0 L 10 5 L 0 10 z", class: "arrowhead" }))));
     this.nodeLayer = h("div", { class: "node-layer" });
-    this.element = h("div", { class: ["graph", options.editable && "editable"] }, this.edgeLayer, this.nodeLayer);
+    this.stage = h("div", { class: "graph-stage" }, this.edgeLayer, this.nodeLayer);
+    this.element = h("div", { class: ["graph", options.editable && "editable"] }, this.stage);
     if (options.editable) this.element.addEventListener("pointerdown", (event) => {
-      if (event.target === this.element || event.target === this.nodeLayer || event.target === this.edgeLayer) this.select(null);
+      if ([this.element, this.stage, this.nodeLayer, this.edgeLayer].includes(event.target)) this.select(null);
     });
   }
 
@@ -99,7 +100,17 @@ export class GraphView {
     this.nodeLayer.style.height = `${height}px`;
     this.edgeLayer.setAttribute("width", String(width));
     this.edgeLayer.setAttribute("height", String(height));
+    if (this.options.fit) this.fit(width, height);
     this.drawEdges();
+  }
+
+  /** Read-only graphs shrink (down to 70%) to fit their container's width. */
+  fit(width, height) {
+    const available = this.element.parentElement ? this.element.parentElement.clientWidth : width;
+    const scale = Math.max(0.7, Math.min(1, available / width));
+    this.stage.style.transform = scale < 1 ? `scale(${scale})` : "";
+    this.element.style.width = `${Math.ceil(width * scale)}px`;
+    this.element.style.height = `${Math.ceil(height * scale)}px`;
   }
 
   anchor(id, side) {
@@ -110,6 +121,11 @@ export class GraphView {
   }
 
   static curve(from, to) {
+    if (to.x < from.x + 30) {
+      // Backwards (a loop): swing below both nodes instead of through them.
+      const drop = Math.max(from.y, to.y) + 90;
+      return `M ${from.x} ${from.y} C ${from.x + 90} ${drop}, ${to.x - 90} ${drop}, ${to.x} ${to.y}`;
+    }
     const bend = Math.max(40, Math.abs(to.x - from.x) / 2);
     return `M ${from.x} ${from.y} C ${from.x + bend} ${from.y}, ${to.x - bend} ${to.y}, ${to.x} ${to.y}`;
   }
@@ -118,7 +134,9 @@ export class GraphView {
     for (const old of this.edgeLayer.querySelectorAll("g.edge, path.pending-edge")) old.remove();
     for (const edge of this.edges) {
       if (!this.boxes.has(edge.source) || !this.boxes.has(edge.target)) continue;
-      const d = GraphView.curve(this.anchor(edge.source, "out"), this.anchor(edge.target, "in"));
+      const to = this.anchor(edge.target, "in");
+      to.x -= this.options.editable ? 9 : 1; // the arrow's tip on the port, not under it
+      const d = GraphView.curve(this.anchor(edge.source, "out"), to);
       const group = s("g", { class: ["edge", edge.problem && "edge-problem", this.isSelected({ edge: edge.id }) && "selected"], dataset: { edgeId: edge.id } },
         s("path", { d, class: "edge-hit" }),
         s("path", { d, class: "edge-line", "marker-end": "url(#arrow)" }));

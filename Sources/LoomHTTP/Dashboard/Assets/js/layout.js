@@ -2,8 +2,8 @@
 // column after its deepest input, rows ordered by the average row of the inputs.
 
 export const NODE_WIDTH = 184;
-const COLUMN_GAP = 64;
-const ROW_HEIGHT = 112;
+export const COLUMN_GAP = 56;
+export const ROW_HEIGHT = 132;
 const MARGIN = 32;
 
 export function layout(nodes, edges) {

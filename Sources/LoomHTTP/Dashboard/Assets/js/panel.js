@@ -18,14 +18,14 @@ export function nodePanel(context) {
     else delete node.data.label;
     context.changed(false);
   });
-  body.append(
+  body.append(...[
     h("div", { class: "panel-head" },
       h("h2", null, typeLabel(node.type), h("span", { class: "muted mono small" }, ` ${node.id}`)),
       h("button", { type: "button", class: "danger small", id: "remove-node", onclick: context.remove }, "Remove node")),
     issueList(context.issues),
     h("div", { class: "field" }, h("label", { for: "f-label" }, "label"), label),
     ...settings(context),
-    connections(context));
+    connections(context)].filter(Boolean));
   return body;
 }
 

@@ -2,7 +2,7 @@
 import { ApiError, get, post, put } from "../api.js";
 import { clear, errorBox, h, toast } from "../dom.js";
 import { GraphView } from "../graph.js";
-import { NODE_WIDTH, cycles, layout } from "../layout.js";
+import { COLUMN_GAP, NODE_WIDTH, ROW_HEIGHT, cycles, layout } from "../layout.js";
 import { datasetColumns, findDataset, loadCatalog } from "../catalog.js";
 import { nodePanel } from "../panel.js";
 import { forgetWorkflow } from "../names.js";
@@ -16,17 +16,22 @@ export function renderCanvas(main, id) {
   let catalog = null;
   let datasets = [];
   let issues = new Map();
+  const placedByUser = new Set();
   let stopped = false;
 
   const name = h("input", { id: "wf-name", type: "text", value: state.name, "aria-label": "Workflow name", class: "title-input" });
   const saveState = h("span", { class: "muted small", id: "save-state", role: "status" });
   const issuesBox = h("div", { id: "issues", class: "issues", "aria-live": "polite" });
+  const canvasArea = h("div", { class: "card flush canvas-area", id: "canvas" });
   const panel = h("aside", { class: "panel card", id: "panel", "aria-label": "Node settings" });
   const graph = new GraphView({
     editable: true,
     summary,
     onSelect: () => showPanel(),
-    onMove: () => persistPositions(),
+    onMove: () => {
+      if (graph.selection && graph.selection.node) placedByUser.add(graph.selection.node);
+      persistPositions();
+    },
     onConnect: (source, target) => connect(source, target),
     onDelete: (selection) => remove(selection),
   });
@@ -45,7 +50,8 @@ export function renderCanvas(main, id) {
       h("div", { class: "actions" }, saveState, buttons.validate, buttons.save, buttons.execute)),
     palette,
     issuesBox,
-    h("div", { class: "canvas-layout" }, h("div", { class: "card flush canvas-area", id: "canvas" }, graph.element), panel));
+    h("div", { class: "canvas-layout" }, canvasArea, panel));
+  canvasArea.append(graph.element);
   name.addEventListener("input", () => {
     state.name = name.value;
     markDirty();
@@ -114,10 +120,15 @@ export function renderCanvas(main, id) {
   // Editing.
 
   function freeSpot(near) {
-    const occupied = (x, y) => Object.values(positions).some((p) => Math.abs(p.x - x) < NODE_WIDTH && Math.abs(p.y - y) < 96);
-    let x = near ? near.x + NODE_WIDTH + 64 : 32;
+    const occupied = (x, y) => Object.values(positions).some((p) => Math.abs(p.x - x) < NODE_WIDTH && Math.abs(p.y - y) < ROW_HEIGHT - 8);
+    let x = near ? near.x + NODE_WIDTH + COLUMN_GAP : 32;
     let y = near ? near.y : 32;
-    while (occupied(x, y)) y += 112;
+    // Past the visible width, start a new band below everything rather than scroll sideways.
+    if (x + NODE_WIDTH > Math.max(canvasArea.clientWidth - 16, 2 * (NODE_WIDTH + COLUMN_GAP))) {
+      x = 32;
+      y = Math.max(32, ...Object.values(positions).map((p) => p.y + ROW_HEIGHT));
+    }
+    while (occupied(x, y)) y += ROW_HEIGHT;
     return { x, y };
   }
 
@@ -147,6 +158,11 @@ export function renderCanvas(main, id) {
 
   function connect(source, target) {
     if (source === target) return;
+    // A node the user has not placed yet goes to the right of what feeds it.
+    if (!placedByUser.has(target) && !state.edges.some((edge) => edge.target === target)) {
+      delete positions[target];
+      positions[target] = freeSpot(positions[source]);
+    }
     if (state.edges.some((edge) => edge.source === source && edge.target === target)) return;
     let number = state.edges.length + 1;
     while (state.edges.some((edge) => edge.id === `e${number}`)) number += 1;

@@ -30,11 +30,11 @@ export function renderDataset(main, datasetID) {
       const profile = record.profile;
       content.append(
         h("dl", { class: "facts" },
-          h("dt", null, "Rows"), h("dd", null, (profile?.rows ?? record.rows)?.toLocaleString() ?? "—"),
-          h("dt", null, "Columns"), h("dd", null, String(profile?.column_count ?? record.columns ?? "—")),
-          h("dt", null, "Size"), h("dd", null, formatBytes(record.bytes)),
-          profile?.suggested_problem ? [h("dt", null, "Suggested"), h("dd", null,
-            `${profile.suggested_problem.problem_type} on ${profile.suggested_problem.target}`)] : null),
+          h("div", null, h("dt", null, "Rows"), h("dd", null, (profile?.rows ?? record.rows)?.toLocaleString() ?? "—")),
+          h("div", null, h("dt", null, "Columns"), h("dd", null, String(profile?.column_count ?? record.columns ?? "—"))),
+          h("div", null, h("dt", null, "Size"), h("dd", null, record.bytes ? formatBytes(record.bytes) : profile?.bytes ? formatBytes(profile.bytes) : "—")),
+          profile?.suggested_problem ? h("div", null, h("dt", null, "Suggested"), h("dd", null,
+            `${profile.suggested_problem.problem_type} on ${profile.suggested_problem.target}`)) : null),
         profile ? columnsTable(profile) : h("p", { class: "muted" }, "No profile."));
     } catch (error) {
       clear(content).append(errorBox(error));
@@ -51,7 +51,7 @@ export function renderDataset(main, datasetID) {
 function columnsTable(profile) {
   return h("section", { class: "card flush" }, h("table", { class: "table profile", id: "profile-table" },
     h("caption", { class: "visually-hidden" }, "Column profile"),
-    h("thead", null, h("tr", null, ["Column", "Type", "Missing", "Distinct", "Mean", "Min … Max", "Distribution"].map((title) => h("th", { scope: "col" }, title)))),
+    h("thead", null, h("tr", null, ["Column", "Type", "Missing", "Distinct", "Mean", "Min … Max", "Distribution"].map((title, index) => h("th", { scope: "col", class: index >= 2 && index <= 5 ? "num" : null }, title)))),
     h("tbody", null, profile.columns.map((column) => {
       const numeric = column.numeric || {};
       const missingShare = column.count ? column.missing / column.count : 0;

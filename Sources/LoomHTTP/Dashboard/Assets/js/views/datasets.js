@@ -22,7 +22,7 @@ export function renderDatasets(main) {
   const status = h("div", { class: "table-status muted" });
   main.append(h("div", { class: "page-head" }, h("h1", null, "Datasets")), form,
     h("div", { class: "card flush" }, h("table", { class: "table", id: "datasets-table" },
-      h("thead", null, h("tr", null, ["Name", "Status", "Rows", "Columns", "Size", "Added"].map((title) => h("th", { scope: "col" }, title)))),
+      h("thead", null, h("tr", null, ["Name", "Status", "Rows", "Columns", "Size", "Added"].map((title, index) => h("th", { scope: "col", class: index >= 2 && index <= 4 ? "num" : null }, title)))),
       body), status));
 
   let timer = null;
@@ -88,7 +88,7 @@ export function renderDatasets(main) {
         h("td", null, badge(record.status), record.error_message ? h("div", { class: "form-error small" }, record.error_message) : null),
         h("td", { class: "num" }, record.rows?.toLocaleString() ?? "—"),
         h("td", { class: "num" }, record.columns ?? "—"),
-        h("td", { class: "num" }, formatBytes(record.bytes)),
+        h("td", { class: "num" }, record.bytes ? formatBytes(record.bytes) : "—"),
         h("td", null, formatDate(record.created_at)))));
       status.textContent = `${records.length} datasets`;
       if (records.some((record) => record.status === "uploading" || record.status === "ingesting")) timer = setTimeout(load, REFRESH_MS);

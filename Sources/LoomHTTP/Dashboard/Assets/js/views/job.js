@@ -26,7 +26,8 @@ export function renderJob(main, jobID) {
   const retry = h("button", { type: "button", id: "retry", hidden: true, onclick: () => act("retry") }, "Retry");
   const facts = h("dl", { class: "facts" });
   const errorHolder = h("div");
-  const graph = new GraphView({ editable: false, summary: nodeSummary, onSelect: () => {} });
+  const graph = new GraphView({ editable: false, fit: true, summary: nodeSummary, onSelect: () => {} });
+  let datasets = [];
   const metricsHolder = h("div", { id: "metrics" }, h("p", { class: "muted" }, "Metrics appear as each evaluation finishes."));
   const plotsHolder = h("div", { id: "plots", class: "plots" });
   const graphCard = h("section", { class: "card" }, h("h2", null, "Workflow"), h("div", { class: "graph-scroll" }, graph.element));
@@ -39,7 +40,11 @@ export function renderJob(main, jobID) {
 
   function nodeSummary(node) {
     const data = node.data || {};
-    return data.algorithm || data.method || data.datasetId || (data.metrics || data.plots || []).join(", ") || "";
+    if (node.type === "dataset") {
+      const record = datasets.find((item) => item.id === data.datasetId || item.name === data.datasetId);
+      return `${record ? record.name : data.datasetId || ""}${data.targetColumn ? ` → ${data.targetColumn}` : ""}`;
+    }
+    return data.algorithm || data.method || (data.metrics || data.plots || []).join(", ") || "";
   }
 
   function showJob() {
@@ -50,7 +55,7 @@ export function renderJob(main, jobID) {
     if (job.cancel_requested && !finished) cancel.textContent = "Cancelling…";
     retry.hidden = !finished || job.kind !== "workflow";
     const duration = job.duration_seconds ?? (job.status === "running" ? secondsBetween(job.started_at) : null);
-    const fact = (term, ...value) => [h("dt", null, term), h("dd", null, ...value)];
+    const fact = (term, ...value) => [h("div", null, h("dt", null, term), h("dd", null, ...value))];
     const subject = h("span", null, "…");
     jobSubject(job).then((value) => clear(subject).append(value.href ? h("a", { href: value.href }, value.text) : value.text));
     clear(facts).append(
@@ -167,7 +172,7 @@ export function renderJob(main, jobID) {
       job = await get(`/api/jobs/${jobID}`);
       showJob();
       if (job.kind === "workflow" && job.workflow_snapshot_id) {
-        snapshot = await get(`/api/snapshots/${job.workflow_snapshot_id}`);
+        [snapshot, datasets] = await Promise.all([get(`/api/snapshots/${job.workflow_snapshot_id}`), get("/api/datasets").catch(() => [])]);
         graph.setGraph(snapshot.nodes, snapshot.edges, layout(snapshot.nodes, snapshot.edges));
         for (const node of snapshot.nodes) setNode(node.id, "pending");
       } else {

@@ -14,7 +14,7 @@ export function renderJobs(main) {
   const table = h("table", { class: "table", id: "jobs-table" },
     h("caption", { class: "visually-hidden" }, "Your jobs, newest first"),
     h("thead", null, h("tr", null,
-      ["Status", "Job", "Workflow", "Started", "Duration", "Credits"].map((title) => h("th", { scope: "col" }, title)))),
+      ["Status", "Job", "Workflow", "Started", "Duration", "Credits"].map((title, index) => h("th", { scope: "col", class: index >= 4 ? "num" : null }, title)))),
     body);
   const status = h("div", { class: "table-status muted" });
   main.append(

@@ -9,7 +9,7 @@ export function renderWorkflows(main) {
     h("div", { class: "page-head" }, h("h1", null, "Workflows"),
       h("div", { class: "actions" }, h("a", { class: "button primary", href: "#/canvas/new", id: "new-workflow" }, "New workflow"))),
     h("div", { class: "card flush" }, h("table", { class: "table", id: "workflows-table" },
-      h("thead", null, h("tr", null, ["Name", "Nodes", "Version", "Updated", ""].map((title) => h("th", { scope: "col" }, title)))),
+      h("thead", null, h("tr", null, ["Name", "Nodes", "Version", "Updated", ""].map((title, index) => h("th", { scope: "col", class: index === 1 || index === 2 ? "num" : null }, title)))),
       body), status));
 
   async function load() {
