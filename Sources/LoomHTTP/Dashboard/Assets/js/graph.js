@@ -106,7 +106,7 @@ export class GraphView {
 
   /** Read-only graphs shrink (down to 70%) to fit their container's width. */
   fit(width, height) {
-    const available = this.element.parentElement ? this.element.parentElement.clientWidth : width;
+    const available = this.element.parentElement ? this.element.parentElement.clientWidth - 4 : width;
     const scale = Math.max(0.7, Math.min(1, available / width));
     this.stage.style.transform = scale < 1 ? `scale(${scale})` : "";
     this.element.style.width = `${Math.ceil(width * scale)}px`;

@@ -56,7 +56,8 @@ export async function showPlots(container, artifacts, shown) {
     shown.add(artifact.url);
     const placeholder = container.querySelector("#no-plots");
     if (placeholder) placeholder.remove();
-    const title = artifact.name.replace(/\.[a-z]+$/, "").replaceAll("_", " ");
+    const words = artifact.name.replace(/\.[a-z]+$/, "").replaceAll("_", " ").replace(/\broc\b/, "ROC");
+    const title = words.charAt(0).toUpperCase() + words.slice(1);
     const figure = h("figure", { class: "plot", dataset: { node: artifact.node_id, name: artifact.name } },
       h("figcaption", null, h("strong", null, title), h("span", { class: "muted small" }, ` · ${artifact.node_id}`)));
     container.append(figure);
