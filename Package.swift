@@ -23,8 +23,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System libraries (Debian: liblz4-dev, libpq-dev; see scripts/setup).
@@ -68,7 +70,14 @@ let package = Package(
         ),
         .target(
             name: "LoomCoordinator",
-            dependencies: ["LoomStore", "LoomWire", "LoomWorkflow"],
+            dependencies: [
+                "LoomStore", "LoomWire", "LoomWorkflow", "LoomColumnar",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -78,14 +87,22 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             exclude: ["Dashboard/README.md"],
-            resources: [.copy("Dashboard/Assets")],
+            resources: [.copy("OpenAPI/openapi.json"), .copy("Dashboard/Assets")],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "LoomWorker",
-            dependencies: ["LoomWire", "LoomColumnar", "LoomWorkflow"],
+            dependencies: [
+                "LoomWire", "LoomColumnar", "LoomWorkflow",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -94,11 +111,16 @@ let package = Package(
             dependencies: [
                 "LoomColumnar", "LoomML", "LoomWorkflow", "LoomStore", "LoomWire", "LoomCoordinator", "LoomHTTP", "LoomWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
 
         // Benchmarks (scripts/bench NAME) and fuzz targets (scripts/fuzz).
+        .executableTarget(name: "loom-bench-cluster", dependencies: ["LoomStore"], path: "Sources/loom-bench-cluster", swiftSettings: swiftSettings),
         .executableTarget(name: "loom-bench-store", dependencies: ["LoomStore"], path: "Sources/loom-bench-store", swiftSettings: swiftSettings),
         .executableTarget(name: "loom-bench-csv", dependencies: ["LoomColumnar"], path: "Sources/loom-bench-csv", swiftSettings: swiftSettings),
         .executableTarget(name: "loom-bench-ml", dependencies: ["LoomML", "LoomColumnar"], path: "Sources/loom-bench-ml", swiftSettings: swiftSettings),
@@ -128,6 +150,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "LoomWorkflowTests", dependencies: ["LoomWorkflow", "LoomML", "LoomColumnar"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LoomClusterTests",
+            dependencies: [
+                "LoomCoordinator", "LoomWorker", "LoomStore", "LoomWire", "LoomColumnar", "LoomWorkflow", "LoomML",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "LoomMLTests", dependencies: ["LoomML", "LoomColumnar"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     ]
 )

@@ -4,6 +4,7 @@ import HummingbirdWebSocket
 import Logging
 import LoomStore
 import NIOCore
+import Prometheus
 
 /// The API's limits and address.
 public struct APIConfiguration: Sendable {
@@ -47,18 +48,23 @@ public struct APIServices: Sendable {
 public struct APIServer: Sendable {
     public let configuration: APIConfiguration
     public let services: APIServices
+    /// Where the process's metrics live; the coordinator's parts record into the same one.
+    public let metrics: PrometheusCollectorRegistry
 
-    public init(configuration: APIConfiguration, services: APIServices) {
+    public init(configuration: APIConfiguration, services: APIServices, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.configuration = configuration
         self.services = services
+        self.metrics = metrics
     }
 
     public func router() -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
+        router.add(middleware: RequestMetricsMiddleware(registry: metrics))
         router.add(middleware: ErrorMiddleware())
         HealthRoutes(pool: services.pool).register(on: router)
         DashboardRoutes().register(on: router)
         let api = router.group("api")
+        OpenAPIRoute().register(on: api)
         let authenticated = api.group().add(middleware: Authentication(users: services.users))
         WorkflowRoutes(configuration: configuration, services: services).register(on: authenticated)
         JobRoutes(configuration: configuration, services: services).register(on: authenticated)
@@ -66,6 +72,8 @@ public struct APIServer: Sendable {
         AccountRoutes(configuration: configuration, services: services).register(on: authenticated)
         let admin = api.group("admin").add(middleware: Authentication(users: services.users, adminOnly: true))
         AdminRoutes(configuration: configuration, services: services).register(on: admin)
+        MetricsRoute(registry: metrics, services: services)
+            .register(on: router.group().add(middleware: Authentication(users: services.users, adminOnly: true)))
         return router
     }
 

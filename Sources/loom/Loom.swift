@@ -13,6 +13,9 @@ struct Loom: AsyncParsableCommand {
             API arrive with their issues.
             """,
         version: version,
-        subcommands: [Run.self, Doctor.self, Migrate.self]
+        subcommands: [
+            CoordinatorCommand.self, WorkerCommand.self, Run.self, Submit.self, Watch.self, Jobs.self, Datasets.self,
+            Workflows.self, Admin.self, Doctor.self, Migrate.self,
+        ]
     )
 }

@@ -29,11 +29,11 @@ struct Terminal: Sendable {
     /// Columns padded to their widest cell; the first row is the header.
     func table(_ rows: [[String]]) -> String {
         guard let header = rows.first else { return "" }
-        var widths = header.map(\.count)
-        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
+        var widths = header.map(Self.visibleWidth)
+        for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], Self.visibleWidth(cell)) } }
         func line(_ row: [String]) -> String {
             row.enumerated().map { index, cell in
-                let padding = String(repeating: " ", count: widths[index] - cell.count)
+                let padding = String(repeating: " ", count: widths[index] - Self.visibleWidth(cell))
                 return index < 2 ? cell + padding : padding + cell  // names left, numbers right
             }.joined(separator: "  ")
         }
@@ -41,6 +41,22 @@ struct Terminal: Sendable {
         lines.append(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  "))
         lines += rows.dropFirst().map(line)
         return lines.joined(separator: "\n")
+    }
+
+    /// Characters shown, not counting colour escapes.
+    static func visibleWidth(_ text: String) -> Int {
+        var width = 0
+        var inEscape = false
+        for character in text {
+            if inEscape {
+                if character == "m" { inEscape = false }
+            } else if character == "\u{1B}" {
+                inEscape = true
+            } else {
+                width += 1
+            }
+        }
+        return width
     }
 
     /// A bar of `width` cells, `fraction` of them full.

@@ -15,6 +15,18 @@ import Testing
         }
     }
 
+    @Test func metricsAreForOperators() async throws {
+        try await withAPIServer { server in
+            _ = try await server.send("GET", "/api/workflows", token: server.alice.token)
+            #expect(try await server.send("GET", "/metrics", token: server.alice.token).status == 403)
+            #expect(try await server.send("GET", "/metrics").status == 401)
+            let metrics = try await server.send("GET", "/metrics", token: server.adminToken)
+            #expect(metrics.status == 200)
+            #expect(metrics.text.contains("loom_jobs{status=\"queued\"} 0"), "\(metrics.text)")
+            #expect(metrics.text.contains("loom_http_request_duration_seconds_count{method=\"GET\",route=\"/api/workflows\",status=\"200\"} 1"), "\(metrics.text)")
+        }
+    }
+
     @Test func workflowsAreCreatedListedUpdatedAndDeleted() async throws {
         try await withAPIServer { server in
             let token = server.alice.token
@@ -185,6 +197,10 @@ import Testing
             #expect(missing.status == 400 && missing.text.contains("nodes"), "\(missing.text)")
             let oversized = try await post(Data(("{\"name\": \"" + String(repeating: "x", count: 10_000) + "\", \"nodes\": [], \"edges\": []}").utf8))
             #expect(oversized.status == 413, "\(oversized.text)")
+            var withNUL = irisWorkflowJSON()
+            withNUL["nodes"] = [["id": "a\u{0}b", "type": "dataset"]]
+            let nul = try await server.send("POST", "/api/workflows", token: token, json: withNUL)
+            #expect(nul.status == 400 && nul.errorCode == "invalid_body", "\(nul.text)")
             let emptyName = try await server.send("POST", "/api/workflows", token: token, json: ["name": " ", "nodes": [], "edges": []])
             #expect(emptyName.status == 400 && emptyName.errorCode == "invalid_field")
 
@@ -234,6 +250,16 @@ import Testing
             #expect(ledger.map { $0["amount"] as? Int } == [50, 25])
             let overdraw = try await server.send("POST", "/api/admin/users/\(carolID)/credits", token: admin, json: ["amount": -1000])
             #expect(overdraw.status == 409)
+
+            let instance = UUID()
+            try await Workers(pool: server.services.pool).register(WorkerRegistration(instanceID: instance, name: "w1", host: "10.0.0.7", capacity: 4))
+            let workers = try await server.send("GET", "/api/admin/workers", token: admin).list
+            #expect(workers.map { $0["name"] as? String } == ["w1"])
+            #expect(workers.first?["slots"] as? Int == 4 && workers.first?["state"] as? String == "active")
+            let drained = try await server.send("POST", "/api/admin/workers/\(instance)/drain", token: admin)
+            #expect(drained.status == 202 && drained.json["state"] as? String == "draining")
+            #expect(try await server.send("GET", "/api/admin/workers", token: admin).list.first?["state"] as? String == "draining")
+            #expect(try await server.send("POST", "/api/admin/workers/\(UUID())/undrain", token: admin).status == 404)
 
             let queue = try await server.send("GET", "/api/admin/queue", token: admin)
             #expect((queue.json["counts"] as? [String: Int])?["queued"] == 0)

@@ -2,8 +2,8 @@ import Foundation
 import Hummingbird
 import LoomStore
 
-/// The operators' API (admin token only): the queue, any job, users, tokens and credits.
-/// Workers (list, drain, undrain) arrive with the cluster.
+/// The operators' API (admin token only): workers (drain, undrain), the queue, any job,
+/// users, tokens and credits.
 struct AdminRoutes {
     let configuration: APIConfiguration
     let services: APIServices
@@ -32,7 +32,42 @@ struct AdminRoutes {
         }
     }
 
+    struct WorkerView: Encodable {
+        var instanceID: UUID
+        var name: String
+        var host: String
+        var slots: Int32
+        var runningJobs: Int
+        var state: String
+        var labels: JSONFragment
+        var connectedAt: Date
+        var lastHeartbeatAt: Date
+        enum CodingKeys: String, CodingKey {
+            case name, host, slots, state, labels
+            case instanceID = "instance_id"
+            case runningJobs = "running_jobs"
+            case connectedAt = "connected_at"
+            case lastHeartbeatAt = "last_heartbeat_at"
+        }
+    }
+
     func register(on group: RouterGroup<APIRequestContext>) {
+        let workers = Workers(pool: services.pool)
+        group.get("workers") { _, _ in
+            try JSONBody.response(try await workers.list().map { worker in
+                WorkerView(
+                    instanceID: worker.instanceID, name: worker.name, host: worker.host, slots: worker.capacity,
+                    runningJobs: worker.runningJobs, state: worker.state.rawValue, labels: JSONFragment(worker.labels.json),
+                    connectedAt: worker.connectedAt, lastHeartbeatAt: worker.lastHeartbeatAt)
+            })
+        }
+        for (action, state) in [("drain", WorkerState.draining), ("undrain", WorkerState.active)] {
+            group.post("workers/:id/\(action)") { _, context -> Response in
+                let id = try context.parameters.id("id", "the worker")
+                guard try await workers.setStateAndAnnounce(id, state) else { throw APIError.notFound("the worker") }
+                return try JSONBody.response(["instance_id": id.uuidString.lowercased(), "state": state.rawValue], status: .accepted)
+            }
+        }
         group.get("queue") { _, _ in
             let statistics = try await services.queue.statistics()
             return try JSONBody.response(QueueView(
@@ -49,6 +84,7 @@ struct AdminRoutes {
         }
         group.post("jobs/:id/cancel") { _, context -> Response in
             let id = try context.parameters.id("id", "the job")
+            guard try await services.queue.job(id) != nil else { throw APIError.notFound("the job") }
             switch try await services.queue.cancel(jobID: id) {
             case .cancelled, .requested:
                 guard let job = try await services.queue.job(id) else { throw APIError.notFound("the job") }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import LoomColumnar
 import LoomML
 import LoomStore
 import LoomWorkflow
@@ -38,6 +39,22 @@ struct JobRoutes {
             return Response(
                 status: .ok, headers: [.contentType: artifact.contentType, .contentLength: "\(artifact.bytes.count)"],
                 body: .init(byteBuffer: ByteBuffer(bytes: artifact.bytes)))
+        }
+        group.get("jobs/:id/predictions.csv") { request, context -> Response in
+            let job = try await job(context)
+            guard let node = request.uri.queryParameters["node"].map(String.init), !node.isEmpty else {
+                throw APIError.badRequest("invalid_parameter", "name the model node: ?node=NODE_ID", field: "node")
+            }
+            let chunks = try await services.queue.outputChunks(of: job.id, stream: "\(node)/predictions")
+            guard !chunks.isEmpty else { throw APIError.notFound("predictions of node '\(node)'") }
+            var tables: [Table] = []
+            for chunk in chunks { tables.append(try ChunkDecoder().decode(Array(chunk.bytes))) }
+            guard let table = Table.joining(tables) else { throw APIError.notFound("predictions of node '\(node)'") }
+            let csv = CSVWriter.csv(table)
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(node)-predictions.csv\""],
+                body: .init(byteBuffer: ByteBuffer(string: csv)))
         }
         group.get("snapshots/:id") { _, context in try JSONBody.response(try await snapshot(context)) }
         group.post("snapshots/:id/run") { _, context in

@@ -50,7 +50,12 @@ struct WorkflowRoutes {
         guard (1...200).contains(name.count) else {
             throw APIError.badRequest("invalid_field", "name must have 1 to 200 characters", field: "name")
         }
-        return (name, Workflow(nodes: body.nodes, edges: body.edges), body.version)
+        let workflow = Workflow(nodes: body.nodes, edges: body.edges)
+        // PostgreSQL's jsonb cannot hold a NUL character: refuse it here, as bad input.
+        if String(decoding: workflow.jsonBytes(), as: UTF8.self).contains("\\u0000") || name.contains("\u{0}") {
+            throw APIError.badRequest("invalid_body", "the workflow holds a NUL character (\\u0000), which cannot be stored")
+        }
+        return (name, workflow, body.version)
     }
 
     private func create(_ request: Request, _ context: APIRequestContext) async throws -> Response {

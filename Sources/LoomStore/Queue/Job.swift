@@ -13,6 +13,8 @@ public enum JobStatus: String, Sendable, Codable, CaseIterable, PostgresTextEnum
 
 public enum JobKind: String, Sendable, Codable, CaseIterable, PostgresTextEnum {
     case ingestion, workflow
+    /// A trivial job for benchmarks and tests: it runs what its spec says (sleep, events).
+    case bench
 }
 
 public enum NodeStatus: String, Sendable, Codable, CaseIterable, PostgresTextEnum {
@@ -32,12 +34,15 @@ public struct JobSubmission: Sendable {
     public var creditEstimate: Int64
     /// How long the job stays pending before it is queued (zero: queued at once).
     public var delay: Duration
+    /// What a job that is not a workflow runs with (ingestion options, a bench job's plan).
+    public var spec: JSONB?
 
     public init(
         id: UUID = UUID(), userID: UUID, kind: JobKind, snapshotID: UUID? = nil, datasetID: UUID? = nil,
         priority: Int32 = 0, maxTries: Int32 = 3, timeout: Duration = .seconds(1800), creditEstimate: Int64 = 0,
-        delay: Duration = .zero
+        delay: Duration = .zero, spec: JSONB? = nil
     ) {
+        self.spec = spec
         self.id = id
         self.userID = userID
         self.kind = kind

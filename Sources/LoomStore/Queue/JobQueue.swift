@@ -45,7 +45,7 @@ public struct JobQueue: Sendable {
                 JobSQL.submit,
                 [
                     job.id, job.userID, job.kind.rawValue, job.snapshotID, job.datasetID, job.priority, job.maxTries,
-                    job.timeout.seconds, job.creditEstimate, job.delay.seconds,
+                    job.timeout.seconds, job.creditEstimate, job.delay.seconds, job.spec,
                 ]
             ).first { row throws(PostgresError) in (try row.decode(0, as: Int64?.self), try row.decode(1, as: String?.self)) }
         }

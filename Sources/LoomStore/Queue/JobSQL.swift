@@ -12,7 +12,7 @@ enum JobSQL {
     /// when the user could not afford the estimate even once every unfinished job gave its
     /// reservation back. Returns that most-affordable amount and the new job's status.
     /// $1 id, $2 user, $3 kind, $4 snapshot, $5 dataset, $6 priority, $7 max_tries,
-    /// $8 timeout s, $9 credit estimate, $10 delay s.
+    /// $8 timeout s, $9 credit estimate, $10 delay s, $11 spec.
     static let submit = """
         WITH owner AS (
             SELECT u.credits + coalesce((
@@ -22,9 +22,9 @@ enum JobSQL {
             FROM users u WHERE u.id = $2
         ), created AS (
             INSERT INTO jobs (id, user_id, kind, workflow_snapshot_id, dataset_id, priority, max_tries,
-                              timeout_seconds, credit_estimate, run_at, status)
+                              timeout_seconds, credit_estimate, run_at, status, spec)
             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(secs => $10),
-                   CASE WHEN $10 <= 0 THEN 'queued' ELSE 'pending' END
+                   CASE WHEN $10 <= 0 THEN 'queued' ELSE 'pending' END, $11
             FROM owner WHERE owner.credits >= $9
             RETURNING status
         ), notified AS (

@@ -3,6 +3,9 @@ import NIOCore
 public enum JobKind: UInt8, Sendable, CaseIterable {
     case ingestion = 1
     case workflow = 2
+    /// A trivial job kept for benchmarks and tests: its spec says how long to sleep and
+    /// which events to send. A worker may refuse it (LeaseReject, unsupported kind).
+    case bench = 3
 }
 
 /// A chunk of the job's dataset, by content hash (proto/CHUNKS.md).

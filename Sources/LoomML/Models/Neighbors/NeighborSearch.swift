@@ -7,13 +7,13 @@
 // Euclidean search screens in single precision, which doubles the vector width: with the
 // rows centred on the training mean, each query keeps the k + 8 best of
 // ‖t‖² − 2 q·t computed in Float, whose error is at most a proven bound E (rounding of the
-// inputs, the dot product and the subtraction; see `screeningErrorBound`). If the
+// inputs, the dot product and the subtraction; see `SinglePrecisionScreen.errorBound`). If the
 // (k + 8)-th screened score exceeds the k-th by more than 2E, the true k nearest rows, ties
 // included, are certainly among the candidates, which are then ranked by exact
 // double-precision distances √Σ(q − t)². Otherwise (many near-ties) that query is searched
 // again exactly in double precision. So the answer is always the exact one. Manhattan
 // distances, and data too large for Float, use the double-precision search throughout.
-// Ties go to the lower training row.
+// Ties go to the lower training row. The screen is in NeighborSearch+Screen.swift.
 
 struct NeighborSearch: Sendable {
     enum Metric: Sendable { case euclidean, manhattan }
@@ -192,125 +192,8 @@ struct NeighborSearch: Sendable {
         }
     }
 
-    /// The single-precision screen of a block of queries, then exact ranking of the
-    /// candidates (or an exact search of the queries the screen cannot decide).
-    private func screenBlock(
-        _ screen: SinglePrecisionScreen, _ queries: UnsafePointer<Double>, _ block: Range<Int>, k: Int,
-        indices outIndices: UnsafeMutablePointer<Int>, distances outDistances: UnsafeMutablePointer<Double>
-    ) {
-        let d = columns
-        let count = block.count
-        let kept = k + SinglePrecisionScreen.extraCandidates
-        let scores = UnsafeMutablePointer<Float>.allocate(capacity: count * kept)
-        let candidates = UnsafeMutablePointer<Int>.allocate(capacity: count * kept)
-        let centred = UnsafeMutablePointer<Float>.allocate(capacity: count * d)
-        // One 4 × 8 tile of scores, written with vector stores and read back lane by lane.
-        let tileScores = UnsafeMutablePointer<Float>.allocate(capacity: 32)
-        defer {
-            tileScores.deallocate()
-            scores.deallocate()
-            candidates.deallocate()
-            centred.deallocate()
-        }
-        scores.initialize(repeating: .infinity, count: count * kept)
-        candidates.initialize(repeating: 0, count: count * kept)
-        var queryNorms = [Double](repeating: 0, count: count)
-        for local in 0 ..< count {
-            var norm = 0.0
-            for j in 0 ..< d {
-                let value = queries[(block.lowerBound + local) * d + j] - screen.means[j]
-                centred[local * d + j] = Float(value)
-                norm += value * value
-            }
-            queryNorms[local] = norm.squareRoot()
-        }
-        let panelCount = screen.panelCount
-        let panelsPerBlock = max(16, (128 * 1024) / max(d * 8 * 4, 1))
-        screen.panels.withUnsafeBufferPointer { panels in
-            screen.norms.withUnsafeBufferPointer { norms in
-                var firstPanel = 0
-                while firstPanel < panelCount {
-                    let lastPanel = min(panelCount, firstPanel + panelsPerBlock)
-                    var quad = 0
-                    while quad < count {
-                        let live = min(4, count - quad)
-                        let q0 = centred + quad * d
-                        let q1 = centred + (quad + min(1, live - 1)) * d
-                        let q2 = centred + (quad + min(2, live - 1)) * d
-                        let q3 = centred + (quad + min(3, live - 1)) * d
-                        for panel in firstPanel ..< lastPanel {
-                            let tile = panels.baseAddress! + panel * d * 8
-                            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-                            for j in 0 ..< d {
-                                let t = UnsafeRawPointer(tile + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                                a0 += SIMD8(repeating: q0[j]) * t
-                                a1 += SIMD8(repeating: q1[j]) * t
-                                a2 += SIMD8(repeating: q2[j]) * t
-                                a3 += SIMD8(repeating: q3[j]) * t
-                            }
-                            let norm = UnsafeRawPointer(norms.baseAddress! + panel * 8).loadUnaligned(as: SIMD8<Float>.self)
-                            let firstRow = panel * 8
-                            let raw = UnsafeMutableRawPointer(tileScores)
-                            raw.storeBytes(of: norm - 2 * a0, as: SIMD8<Float>.self)
-                            raw.storeBytes(of: norm - 2 * a1, toByteOffset: 32, as: SIMD8<Float>.self)
-                            raw.storeBytes(of: norm - 2 * a2, toByteOffset: 64, as: SIMD8<Float>.self)
-                            raw.storeBytes(of: norm - 2 * a3, toByteOffset: 96, as: SIMD8<Float>.self)
-                            for query in 0 ..< live {
-                                Self.offer(tileScores + query * 8, lanes: 8, firstRow: firstRow, into: scores + (quad + query) * kept, candidates + (quad + query) * kept, kept: kept)
-                            }
-                        }
-                        quad += 4
-                    }
-                    firstPanel = lastPanel
-                }
-            }
-        }
-        values.withUnsafeBufferPointer { training in
-            var order = [(distance: Double, index: Int)]()
-            order.reserveCapacity(max(kept, k))
-            for local in 0 ..< count {
-                let query = queries + (block.lowerBound + local) * d
-                order.removeAll(keepingCapacity: true)
-                let bound = screen.errorBound(queryNorm: queryNorms[local], columns: d)
-                let kth = Double(scores[local * kept + k - 1]), last = Double(scores[local * kept + kept - 1])
-                if last - kth > 2 * bound {
-                    for slot in 0 ..< kept {
-                        let index = candidates[local * kept + slot]
-                        order.append((Self.exactEuclidean(query, training.baseAddress! + index * d, d), index))
-                    }
-                    order.sort { $0.distance < $1.distance || ($0.distance == $1.distance && $0.index < $1.index) }
-                } else {
-                    // Too close to call in single precision: scan every row exactly.
-                    for index in 0 ..< rows {
-                        let distance = Self.exactEuclidean(query, training.baseAddress! + index * d, d)
-                        if order.count < k {
-                            order.append((distance, index))
-                            var position = order.count - 1
-                            while position > 0, order[position - 1].distance > distance {
-                                order.swapAt(position, position - 1)
-                                position -= 1
-                            }
-                        } else if distance < order[k - 1].distance {
-                            order[k - 1] = (distance, index)
-                            var position = k - 1
-                            while position > 0, order[position - 1].distance > distance {
-                                order.swapAt(position, position - 1)
-                                position -= 1
-                            }
-                        }
-                    }
-                }
-                let out = (block.lowerBound + local) * k
-                for slot in 0 ..< k {
-                    outIndices[out + slot] = order[slot].index
-                    outDistances[out + slot] = order[slot].distance
-                }
-            }
-        }
-    }
-
     @inline(__always)
-    private static func exactEuclidean(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ d: Int) -> Double {
+    static func exactEuclidean(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ d: Int) -> Double {
         var sum = 0.0
         for j in 0 ..< d {
             let difference = a[j] - b[j]
@@ -321,7 +204,7 @@ struct NeighborSearch: Sendable {
 
     /// Offers `lanes` consecutive training rows' scores to one query's sorted best list.
     @inline(__always)
-    private static func offer<Score: BinaryFloatingPoint>(_ candidates: UnsafePointer<Score>, lanes: Int, firstRow: Int, into best: UnsafeMutablePointer<Score>, _ bestIndices: UnsafeMutablePointer<Int>, kept: Int) {
+    static func offer<Score: BinaryFloatingPoint>(_ candidates: UnsafePointer<Score>, lanes: Int, firstRow: Int, into best: UnsafeMutablePointer<Score>, _ bestIndices: UnsafeMutablePointer<Int>, kept: Int) {
         var worst = best[kept - 1]
         for lane in 0 ..< lanes {
             let score = candidates[lane]
@@ -336,57 +219,5 @@ struct NeighborSearch: Sendable {
             bestIndices[position] = firstRow + lane
             worst = best[kept - 1]
         }
-    }
-}
-
-/// Training rows centred on their mean and rounded to Float, in panels of eight rows
-/// (feature-major), with their squared norms (+∞ for padding rows).
-struct SinglePrecisionScreen: Sendable {
-    /// Candidates kept beyond k, so the gap between the k-th and the last can be tested.
-    static let extraCandidates = 8
-
-    let means: [Double]
-    let panels: [Float]
-    let norms: [Float]
-    let panelCount: Int
-    /// The largest norm of a centred training row.
-    let largestNorm: Double
-
-    /// Nil when some centred value does not fit a Float comfortably.
-    init?(_ x: FeatureMatrixView) {
-        let d = x.columns
-        let means = DenseKernels.columnMeans(x)
-        let panelCount = (x.rows + 7) / 8
-        var panels = [Float](repeating: 0, count: panelCount * d * 8)
-        var norms = [Float](repeating: .infinity, count: panelCount * 8)
-        var largest = 0.0
-        for row in 0 ..< x.rows {
-            let panel = row / 8, lane = row % 8
-            var norm = 0.0, roundedNorm = 0.0
-            for j in 0 ..< d {
-                let value = x.values[row * d + j] - means[j]
-                guard abs(value) < 1e15 else { return nil }
-                let rounded = Float(value)
-                panels[(panel * d + j) * 8 + lane] = rounded
-                norm += value * value
-                roundedNorm += Double(rounded) * Double(rounded)
-            }
-            norms[row] = Float(roundedNorm)
-            largest = max(largest, norm)
-        }
-        self.means = means
-        self.panels = panels
-        self.norms = norms
-        self.panelCount = panelCount
-        largestNorm = largest.squareRoot()
-    }
-
-    /// A bound on |screened − exact| of ‖t‖² − 2 q·t for any training row t: rounding the
-    /// inputs to Float (relative 2⁻²⁴ each), a Float dot product of d terms (γ_d Σ|qⱼtⱼ|),
-    /// the norm's rounding and the final subtraction, all covered by (d + 8) · 2⁻²⁴ ·
-    /// (‖t‖² + 2‖q‖‖t‖) with ‖t‖ at its largest; 1% and a tiny absolute term of slack.
-    func errorBound(queryNorm: Double, columns d: Int) -> Double {
-        let unit = 0x1p-24
-        return 1.01 * Double(d + 8) * unit * (largestNorm * largestNorm + 2 * queryNorm * largestNorm) + 1e-30
     }
 }

@@ -59,18 +59,21 @@ struct FeatureBinner: Sendable, Equatable {
     /// The number of bins of each feature.
     var binCounts: [Int] { thresholds.map { $0.count + 1 } }
 
-    /// Bins `rows` of `x`, column-major: `result[f * rows.count + i]`.
+    /// Bins `rows` of `x`, row-major: `result[i * x.columns + f]`. Rows are cut into one
+    /// block per thread, each reading and writing whole rows, so no two threads write to
+    /// the same cache line.
     func bin(_ x: FeatureMatrixView, rows: [Int], threads: Int?) -> [UInt8] {
-        let count = rows.count
-        var binned = [UInt8](repeating: 0, count: count * x.columns)
+        let count = rows.count, d = x.columns
+        var binned = [UInt8](repeating: 0, count: count * d)
+        let blocks = count >= 10_000 ? TreeParallel.threadCount(threads) : 1
         binned.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let out = out
+            let out = out.baseAddress!
             x.values.withUnsafeBufferPointer { values in
-                nonisolated(unsafe) let values = values
-                TreeParallel.forEach(count: x.columns, threads: count >= 10_000 ? threads : 1) { f in
-                    thresholds[f].withUnsafeBufferPointer { edges in
-                        for (i, row) in rows.enumerated() {
-                            out[f * count + i] = UInt8(Self.bin(values[row * x.columns + f], edges))
+                TreeParallel.forEach(count: blocks, threads: blocks) { block in
+                    for i in (count * block / blocks)..<(count * (block + 1) / blocks) {
+                        let row = values.baseAddress! + rows[i] * d
+                        for f in 0..<d {
+                            out[i * d + f] = thresholds[f].withUnsafeBufferPointer { UInt8(Self.bin(row[f], $0)) }
                         }
                     }
                 }

@@ -85,18 +85,16 @@ struct HistGradientBoosting: Sendable {
                 threadCount: configuration.threadCount
             )
         )
-        var gradients = [[Double]](repeating: [Double](repeating: 0, count: n), count: k)
-        var hessians = [[Double]](repeating: [Double](repeating: 1, count: n), count: k)
+        // Gradient and hessian of every row for every output: pairs[c * n + i].
+        let pairs = UnsafeMutablePointer<SIMD2<Double>>.allocate(capacity: max(n * k, 1))
+        defer { pairs.deallocate() }
         var fitted: [[HistogramTree]] = []
         for iteration in 0..<configuration.maxIter {
             try control.checkCancellation()
-            Self.gradients(raw, y, loss: loss, gradients: &gradients, hessians: &hessians)
+            Self.gradients(raw, y, loss: loss, into: pairs, threads: grower.threads)
             var iterationTrees: [HistogramTree] = []
             for c in 0..<k {
-                let tree = try grower.grow(
-                    gradients: gradients[c], hessians: loss == .squaredError ? nil : hessians[c],
-                    raw: &raw, stride: k, offset: c, control: control
-                )
+                let tree = try grower.grow(pairs: pairs + c * n, raw: &raw, stride: k, offset: c, control: control)
                 iterationTrees.append(tree)
             }
             fitted.append(iterationTrees)
@@ -105,7 +103,7 @@ struct HistGradientBoosting: Sendable {
                 binnedValidation.withUnsafeBufferPointer { binned in
                     for i in 0..<validationRows.count {
                         for c in 0..<k {
-                            rawValidation[i * k + c] += iterationTrees[c].predictBinned(binned, row: i, rows: validationRows.count)
+                            rawValidation[i * k + c] += iterationTrees[c].predictBinned(binned.baseAddress! + i * x.columns)
                         }
                     }
                 }
@@ -193,28 +191,36 @@ struct HistGradientBoosting: Sendable {
         }
     }
 
+    /// Rows below which the gradients are computed on one core.
+    private static let parallelGradientRows = 8_192
+
+    /// Each row's gradient and hessian of the loss at `raw`, for every output, into
+    /// `pairs[c * n + i]`; the squared error's hessian is 1. Rows are independent, so blocks
+    /// of them run on every core.
     private static func gradients(
-        _ raw: [Double], _ y: [Double], loss: Loss, gradients: inout [[Double]], hessians: inout [[Double]]
+        _ raw: [Double], _ y: [Double], loss: Loss, into pairs: UnsafeMutablePointer<SIMD2<Double>>, threads: Int
     ) {
         let n = y.count
-        switch loss {
-        case .squaredError:
-            for i in 0..<n { gradients[0][i] = raw[i] - y[i] }
-        case .binaryLogLoss:
-            for i in 0..<n {
-                let p = sigmoid(raw[i])
-                gradients[0][i] = p - y[i]
-                hessians[0][i] = p * (1 - p)
-            }
-        case .multinomial(let k):
-            var probabilities = [Double](repeating: 0, count: k)
-            for i in 0..<n {
-                softmax(raw, row: i, width: k, into: &probabilities)
-                let target = Int(y[i])
-                for c in 0..<k {
-                    let p = probabilities[c]
-                    gradients[c][i] = p - (c == target ? 1 : 0)
-                    hessians[c][i] = p * (1 - p)
+        let blocks = n >= parallelGradientRows ? threads : 1
+        TreeParallel.forEach(count: blocks, threads: blocks) { block in
+            let rows = (n * block / blocks)..<(n * (block + 1) / blocks)
+            switch loss {
+            case .squaredError:
+                for i in rows { pairs[i] = SIMD2(raw[i] - y[i], 1) }
+            case .binaryLogLoss:
+                for i in rows {
+                    let p = sigmoid(raw[i])
+                    pairs[i] = SIMD2(p - y[i], p * (1 - p))
+                }
+            case .multinomial(let k):
+                var probabilities = [Double](repeating: 0, count: k)
+                for i in rows {
+                    softmax(raw, row: i, width: k, into: &probabilities)
+                    let target = Int(y[i])
+                    for c in 0..<k {
+                        let p = probabilities[c]
+                        pairs[c * n + i] = SIMD2(p - (c == target ? 1 : 0), p * (1 - p))
+                    }
                 }
             }
         }

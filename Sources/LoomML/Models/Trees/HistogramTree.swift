@@ -32,12 +32,12 @@ struct HistogramTree: Sendable, Equatable {
         return value[node]
     }
 
-    /// The prediction for row `i` of column-major binned data with `rows` rows.
+    /// The prediction for one row of binned data, given its bin codes.
     @inline(__always)
-    func predictBinned(_ binned: UnsafeBufferPointer<UInt8>, row i: Int, rows: Int) -> Double {
+    func predictBinned(_ codes: UnsafePointer<UInt8>) -> Double {
         var node = 0
         while feature[node] >= 0 {
-            node = Int(binned[Int(feature[node]) * rows + i] <= bin[node] ? left[node] : right[node])
+            node = Int(codes[Int(feature[node])] <= bin[node] ? left[node] : right[node])
         }
         return value[node]
     }

@@ -1,0 +1,191 @@
+import Logging
+import Foundation
+import LoomStore
+import LoomWire
+import NIOCore
+import Synchronization
+
+extension Coordinator {
+    /// One worker connection: the handshake, then the session until either side ends it.
+    /// Errors end this connection only.
+    func serve(_ connection: NIOAsyncChannel<WireMessage, WireMessage>) async {
+        let peer = connection.channel.remoteAddress?.description ?? "unknown"
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var messages = inbound.makeAsyncIterator()
+                guard let worker = try await handshake(&messages, outbound, connection.channel, peer: peer) else { return }
+                let handle = SessionHandle(
+                    worker: worker, outbound: outbound, channel: connection.channel, chunkWindow: Int(configuration.chunkWindow))
+                if let older = sessions.add(handle) {
+                    // The same process connected again; its older connection is most likely
+                    // half-open. The newer one wins.
+                    logger.info("worker reconnected; closing its older session", metadata: ["worker": "\(worker.name)"])
+                    older.close()
+                }
+                logger.info(
+                    "worker joined",
+                    metadata: ["worker": "\(worker.name)", "instance": "\(worker.instanceID)", "slots": "\(worker.slots)", "peer": "\(peer)"])
+                wakeDispatcher()
+                defer {
+                    handle.close()
+                    sessions.remove(handle)
+                    logger.info("worker left", metadata: ["worker": "\(worker.name)", "instance": "\(worker.instanceID)"])
+                }
+                try await session(handle, &messages)
+            }
+        } catch {
+            logger.notice("connection closed on error", metadata: ["peer": "\(peer)", "error": "\(error)"])
+        }
+    }
+
+    /// Runs the handshake; nil when it failed (the connection is then closed).
+    private func handshake(
+        _ messages: inout NIOAsyncChannelInboundStream<WireMessage>.AsyncIterator,
+        _ outbound: NIOAsyncChannelOutboundWriter<WireMessage>,
+        _ channel: any Channel,
+        peer: String
+    ) async throws -> AuthenticatedWorker? {
+        var generator = SystemRandomNumberGenerator()
+        let handshakeConfiguration = CoordinatorHandshake.Configuration(
+            secret: configuration.secret, heartbeatInterval: configuration.heartbeatInterval,
+            maxFrameSize: configuration.maxFrameSize, chunkWindow: configuration.chunkWindow,
+            timeout: configuration.handshakeTimeout, maxSlots: configuration.maxSlotsPerWorker)
+        var machine = CoordinatorHandshake(
+            configuration: handshakeConfiguration, nonce: .random(using: &generator), sessionID: .random(), now: .now)
+        // The deadline: a watchdog closes a connection whose handshake is not done in time.
+        let finished = AtomicFlag()
+        let timeout = configuration.handshakeTimeout
+        let watchdog = Task {
+            try? await Task.sleep(for: timeout)
+            if !finished.value.load(ordering: .relaxed) {
+                try? await outbound.write(.reject(Reject(reason: .timeout, message: "handshake not finished in \(timeout)")))
+                channel.close(promise: nil)
+            }
+        }
+        defer {
+            finished.value.store(true, ordering: .relaxed)
+            watchdog.cancel()
+        }
+        while let message = try await messages.next() {
+            switch machine.event(.received(message)) {
+            case .send(let reply):
+                try await outbound.write(reply)
+            case .establish(let welcome, let worker):
+                if isStopping {
+                    if case .close(_, let reject?) = machine.event(.refuse(.draining, "coordinator is shutting down")) {
+                        try await outbound.write(reject)
+                    }
+                    return nil
+                }
+                finished.value.store(true, ordering: .relaxed)
+                let registration = WorkerRegistration(
+                    instanceID: UUID(wire: worker.instanceID), name: worker.name, host: peer, capacity: Int32(worker.slots),
+                    labels: (try? JSONB(encoding: Dictionary(worker.labels.map { ($0.key, $0.value) }) { _, last in last }))
+                        ?? JSONB(json: "{}"))
+                try await workers.register(registration)
+                try await outbound.write(welcome)
+                return worker
+            case .close(let failure, let reply):
+                if let reply { try await outbound.write(reply) }
+                logger.notice("handshake refused", metadata: ["peer": "\(peer)", "reason": "\(failure)"])
+                return nil
+            case .wait:
+                continue
+            }
+        }
+        return nil
+    }
+
+    /// The session loop: every message through the state machine, its action carried out.
+    private func session(
+        _ handle: SessionHandle, _ messages: inout NIOAsyncChannelInboundStream<WireMessage>.AsyncIterator
+    ) async throws {
+        let silence = configuration.heartbeatInterval * configuration.silentIntervals
+        let lastHeard = AtomicClock(Self.nowMilliseconds)
+        try await withThrowingDiscardingTaskGroup { group in
+            // A worker silent for several intervals is gone (a cut cable sends no FIN).
+            group.addTask {
+                while !handle.isClosed {
+                    try? await Task.sleep(for: silence / 2)
+                    if Self.nowMilliseconds - lastHeard.value.load(ordering: .relaxed) > Int64(silence.seconds * 1000) {
+                        self.logger.notice("worker silent; closing", metadata: ["worker": "\(handle.worker.name)"])
+                        handle.close()
+                    }
+                }
+            }
+            defer {
+                handle.close()
+                group.cancelAll()
+            }
+            while let message = try await messages.next() {
+                lastHeard.value.store(Self.nowMilliseconds, ordering: .relaxed)
+                let action = handle.state.withLock { $0.received(message) }
+                switch action {
+                case .heartbeat(let heartbeat):
+                    group.addTask { await self.answer(heartbeat, handle) }
+                case .write(let write):
+                    persist(write, handle)
+                case .serveFetch(let fetch):
+                    group.addTask { await self.serveFetch(fetch, handle) }
+                case .fetchAcknowledged(let ack):
+                    if !handle.acknowledge(ack) {
+                        try await fail(handle, WireError(.flowControl, messageType: MessageType.chunkAck.rawValue, "ack of stream \(ack.streamID) does not match what was sent"))
+                        return
+                    }
+                case .storeChunk(let stream, let chunk):
+                    if let error = storeChunk(stream, chunk, handle) {
+                        try await fail(handle, error)
+                        return
+                    }
+                case .fail(let error):
+                    try await fail(handle, error)
+                    return
+                case .close(let reason):
+                    logger.info("worker closed the session", metadata: ["worker": "\(handle.worker.name)", "reason": "\(reason)"])
+                    return
+                case .none:
+                    break
+                }
+            }
+        }
+    }
+
+    private func fail(_ handle: SessionHandle, _ error: WireError) async throws {
+        logger.notice("protocol error; closing", metadata: ["worker": "\(handle.worker.name)", "error": "\(error)"])
+        await handle.send(.error(ErrorMessage(error)))
+    }
+
+    static var nowMilliseconds: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// Renews the leases in one statement and answers with what to cancel and what is lost.
+    private func answer(_ heartbeat: Heartbeat, _ handle: SessionHandle) async {
+        let jobs = heartbeat.jobs.map { UUID(wire: $0.jobID) }
+        do {
+            let reply = try await queue.heartbeat(worker: handle.instanceID, holding: jobs)
+            let renewed = heartbeat.jobs.filter { !reply.lost.contains(UUID(wire: $0.jobID)) }.map { ($0.jobID, $0.fencingToken) }
+            let notHeld = reply.lost.map(\.wire)
+            handle.state.withLock { $0.heartbeatAnswered(renewed: renewed, notHeld: notHeld) }
+            await handle.send(
+                .heartbeatAck(HeartbeatAck(heartbeatSentAt: heartbeat.sentAt, cancel: reply.cancel.map(\.wire), notHeld: notHeld)))
+            if !notHeld.isEmpty { wakeDispatcher() }
+        } catch {
+            logger.error("heartbeat of \(handle.worker.name) failed: \(error)")
+        }
+    }
+
+    /// A write was refused because the worker no longer holds the job: tell it to stop.
+    func stopZombie(_ handle: SessionHandle, job: WireUUID, token: UInt64) {
+        logger.notice("refused a write under a lost lease", metadata: ["worker": "\(handle.worker.name)", "job": "\(job)"])
+        Task { await handle.send(.cancelJob(CancelJob(jobID: job, fencingToken: token, reason: "lease lost"))) }
+    }
+}
+
+/// Atomics that closures can share (an Atomic itself cannot be captured).
+final class AtomicFlag: Sendable {
+    let value = Atomic<Bool>(false)
+}
+
+final class AtomicClock: Sendable {
+    let value: Atomic<Int64>
+    init(_ start: Int64) { value = Atomic(start) }
+}

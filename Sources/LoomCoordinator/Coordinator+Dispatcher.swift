@@ -1,0 +1,119 @@
+import Synchronization
+import Logging
+import Foundation
+import LoomStore
+import LoomWire
+import NIOCore
+
+extension Coordinator {
+    /// Pushes leases until no worker has a free slot or no job is due. Returns the number
+    /// of leases pushed. Every lease statement takes up to `leaseBatchSize` jobs for one
+    /// worker; workers with the most free slots go first.
+    @discardableResult
+    public func dispatchOnce() async throws -> Int {
+        var total = 0
+        while !isStopping {
+            // A busy worker is topped up in batches (a quarter of its slots at least): one
+            // statement per freed slot would make the lease statement the bottleneck.
+            // Idle workers have most slots free, so pickup latency does not suffer.
+            let candidates = sessions.all.map { ($0, $0.freeSlots) }
+                .filter { $0.1 > 0 && $0.1 >= min(configuration.leaseBatchSize, max(1, $0.0.worker.slots.intValue / 4)) }
+                .sorted { $0.1 > $1.1 }
+            if candidates.isEmpty { return total }
+            for (handle, free) in candidates {
+                let limit = min(free, configuration.leaseBatchSize)
+                let leases = try await queue.leaseForCluster(
+                    worker: handle.instanceID, limit: limit, perUserCap: configuration.perUserConcurrency)
+                if !leases.isEmpty {
+                    total += leases.count
+                    await grant(leases, to: handle)
+                }
+                if leases.count < limit { return total }
+            }
+        }
+        return total
+    }
+
+    private func grant(_ leases: [ClusterLease], to handle: SessionHandle) async {
+        var grants: [WireMessage] = []
+        grants.reserveCapacity(leases.count)
+        for cluster in leases {
+            let lease = cluster.lease
+            var chunks: [ChunkReference] = []
+            if lease.datasetID != nil {
+                do {
+                    let references: [InputChunkReference]
+                    switch lease.kind {
+                    case .ingestion: references = try await queue.uploadParts(of: lease.jobID)
+                    case .workflow, .bench: references = try await queue.datasetChunks(of: lease.jobID)
+                    }
+                    chunks = references.compactMap { reference in
+                        WireChunkHash(data: reference.hash).map {
+                            ChunkReference(hash: $0, rowCount: UInt32(max(0, reference.rowCount)), byteCount: UInt32(max(0, reference.byteCount)))
+                        }
+                    }
+                } catch {
+                    logger.error("reading the chunk list of job \(lease.jobID) failed: \(error)")
+                }
+            }
+            grants.append(
+                .leaseGrant(
+                    LeaseGrant(
+                        jobID: lease.jobID.wire, kind: WireJobKind(lease.kind), fencingToken: UInt64(bitPattern: lease.token),
+                        attempt: UInt16(clamping: lease.attempt), deadline: WireTime(lease.expiresAt),
+                        spec: ByteBuffer(string: cluster.spec?.json ?? "{}"), datasetID: lease.datasetID?.wire, chunks: chunks)))
+        }
+        let accepted = handle.state.withLock { session -> Bool in
+            guard session.phase != .closed else { return false }
+            session.granted(leases.map { ($0.lease.jobID.wire, UInt64(bitPattern: $0.lease.token)) })
+            return true
+        }
+        if accepted {
+            await handle.send(grants)
+        } else {
+            // The worker left while the statement ran: give the jobs straight back.
+            for cluster in leases {
+                let lease = cluster.lease
+                writer.submit(.single(jobID: lease.jobID) { queue in
+                    _ = try await queue.release(jobID: lease.jobID, token: lease.token, reason: "worker left before the lease was sent")
+                })
+            }
+        }
+    }
+
+    func runDispatcher() async {
+        for await _ in dispatchWakes {
+            if isStopping { break }
+            do {
+                try await dispatchOnce()
+            } catch {
+                logger.error("dispatch failed: \(error)")
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    /// The safety net under NOTIFY: jobs whose backoff ended are due without any notice.
+    func runSweep() async {
+        while !isStopping {
+            try? await Task.sleep(for: configuration.sweepInterval)
+            if sessions.all.contains(where: { $0.freeSlots > 0 }) { wakeDispatcher() }
+        }
+    }
+}
+
+typealias WireJobKind = LoomWire.JobKind
+
+extension LoomWire.JobKind {
+    init(_ kind: LoomStore.JobKind) {
+        switch kind {
+        case .ingestion: self = .ingestion
+        case .workflow: self = .workflow
+        case .bench: self = .bench
+        }
+    }
+}
+
+extension UInt16 {
+    var intValue: Int { Int(self) }
+}

@@ -1,0 +1,77 @@
+import Synchronization
+import Logging
+import Foundation
+import LoomStore
+import LoomWire
+
+extension Coordinator {
+    /// The reaper's whole logic, callable from tests: reclaims expired leases (requeued
+    /// with backoff, or failed after max_tries), fails jobs past their timeout and tells
+    /// their workers to stop, fails the datasets of ingestions that ended for good, and
+    /// queues pending jobs that are due.
+    @discardableResult
+    public func reapOnce() async throws -> JobQueue.ReclaimReport {
+        let report = try await queue.reclaimOnce()
+        for job in report.timedOut {
+            if let (handle, token) = sessions.holder(of: job.wire) {
+                handle.state.withLock { $0.released(job.wire) }
+                await handle.send(.cancelJob(CancelJob(jobID: job.wire, fencingToken: token, reason: "job timed out")))
+            }
+        }
+        let ended = report.failed + report.cancelled + report.timedOut
+        if !ended.isEmpty { try await queue.failIngestionDatasets(jobs: ended) }
+        events.publish(report.requeued + ended, notify: true)
+        try await queue.promoteDue()
+        if !report.requeued.isEmpty { wakeDispatcher() }
+        return report
+    }
+
+    func runReaper() async {
+        while !isStopping {
+            do {
+                try await reapOnce()
+            } catch {
+                logger.error("reaper failed: \(error)")
+            }
+            try? await Task.sleep(for: configuration.reapInterval)
+        }
+    }
+
+    /// Sends `loom_events` notices for the jobs written since the last round.
+    func runNotifier() async {
+        while !isStopping {
+            try? await Task.sleep(for: .milliseconds(50))
+            let jobs = events.takeNotifications()
+            if jobs.isEmpty { continue }
+            do {
+                try await queue.notifyEvents(jobs: jobs)
+            } catch {
+                logger.error("event notification failed: \(error)")
+            }
+        }
+    }
+
+    /// NOTIFY: a queued job wakes the dispatcher, a cancel request reaches the worker that
+    /// runs the job at once, another coordinator's events reach our subscribers.
+    func runListener(_ listener: PostgresListener) async {
+        for await event in listener.events {
+            if isStopping { break }
+            switch event {
+            case .ready, .resync:
+                wakeDispatcher()
+            case .notification(let channel, let payload):
+                switch channel {
+                case "loom_queue":
+                    wakeDispatcher()
+                case "loom_cancel":
+                    guard let job = UUID(uuidString: payload), let (handle, token) = sessions.holder(of: job.wire) else { continue }
+                    await handle.send(.cancelJob(CancelJob(jobID: job.wire, fencingToken: token, reason: "cancelled")))
+                case "loom_events":
+                    if let job = UUID(uuidString: payload) { events.publish([job], notify: false) }
+                default:
+                    break
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,219 @@
+/// The statements the cluster (LoomCoordinator) adds to the queue: leases with a per-user
+/// cap and the job's spec, giving a lease back, datasets served to workers under a lease,
+/// and the chunks workers stream back. Like JobSQL, each is one statement guarded by
+/// (job id, lease token, status running) wherever a worker writes.
+enum ClusterSQL {
+    /// The part of the lease statement after the candidates are chosen: reserve credits,
+    /// take the lease, record job_started. A job reserves once in its life: the ledger,
+    /// not `attempt`, says whether it has (a lease given back lowers `attempt` again).
+    private static func lease(candidates: String) -> String {
+        """
+        WITH \(candidates), needs AS (
+            SELECT user_id, sum(need) AS total FROM candidates WHERE need > 0 GROUP BY user_id
+        ), debited AS (
+            UPDATE users u SET credits = u.credits - n.total
+            FROM needs n
+            WHERE u.id = n.user_id AND u.credits >= n.total
+            RETURNING u.id
+        ), decided AS (
+            SELECT c.id, c.user_id, c.need, (c.need = 0 OR c.user_id IN (SELECT id FROM debited)) AS affordable
+            FROM candidates c
+        ), leased AS (
+            UPDATE jobs j SET
+                status = 'running',
+                attempt = j.attempt + 1,
+                lease_owner = $1,
+                lease_token = nextval('lease_tokens'),
+                lease_expires_at = now() + make_interval(secs => $3),
+                attempt_started_at = now(),
+                started_at = coalesce(j.started_at, now()),
+                event_seq = j.event_seq + 1
+            FROM decided d
+            WHERE j.id = d.id AND d.affordable
+            RETURNING j.id, j.user_id, j.kind, j.workflow_snapshot_id, j.dataset_id, j.lease_token, j.attempt,
+                      j.max_tries, j.lease_expires_at, j.timeout_seconds, j.credit_estimate, j.event_seq, d.need, j.spec
+        ), deferred AS (
+            UPDATE jobs j SET run_at = now() + make_interval(secs => $4)
+            FROM decided d
+            WHERE j.id = d.id AND NOT d.affordable
+            RETURNING j.id
+        ), reserved AS (
+            INSERT INTO credit_ledger (user_id, job_id, kind, amount)
+            SELECT user_id, id, 'reserve', -need FROM leased WHERE need > 0
+            RETURNING job_id
+        ), started AS (
+            INSERT INTO job_events (job_id, seq, type, payload)
+            SELECT id, event_seq, 'job_started',
+                   jsonb_build_object('type', 'job_started', 'job_id', id, 'status', 'running', 'attempt', attempt,
+                                      'worker', $1::uuid, 'timestamp', now())
+            FROM leased
+            RETURNING job_id
+        )
+        SELECT l.id, l.user_id, l.kind, l.workflow_snapshot_id, l.dataset_id, l.lease_token, l.attempt,
+               l.max_tries, l.lease_expires_at, l.timeout_seconds, l.credit_estimate,
+               CASE WHEN l.kind = 'workflow'
+                    THEN (SELECT jsonb_build_object('nodes', s.nodes, 'edges', s.edges)
+                          FROM workflow_snapshots s WHERE s.id = l.workflow_snapshot_id)
+                    ELSE l.spec END
+        FROM leased l
+        """
+    }
+
+    /// Leases up to $2 due jobs to worker $1 for $3 s (credit wait $4 s), by priority then
+    /// age, with no per-user cap.
+    static let leaseUncapped = lease(candidates: """
+        candidates AS (
+            SELECT j.id, j.user_id,
+                   CASE WHEN j.credit_estimate > 0 AND NOT EXISTS (
+                       SELECT 1 FROM credit_ledger l WHERE l.job_id = j.id AND l.kind = 'reserve')
+                   THEN j.credit_estimate ELSE 0 END AS need
+            FROM jobs j
+            WHERE j.status = 'queued' AND j.run_at <= now()
+            ORDER BY j.priority DESC, j.run_at, j.id
+            LIMIT $2
+            FOR UPDATE OF j SKIP LOCKED
+        )
+        """)
+
+    /// As `leaseUncapped`, but a user never has more than $5 jobs running: users at their
+    /// cap are passed over (their jobs wait their turn), the others share the batch by
+    /// priority then age. Window functions cannot take row locks, so the order is decided
+    /// on a peek at 4 × $2 rows and the rows are locked after.
+    static let leaseCapped = lease(candidates: """
+        running AS (
+            SELECT user_id, count(*) AS n FROM jobs WHERE status = 'running' GROUP BY user_id
+        ), peek AS (
+            SELECT j.id, j.user_id, j.priority, j.run_at FROM jobs j
+            WHERE j.status = 'queued' AND j.run_at <= now()
+              AND j.user_id NOT IN (SELECT user_id FROM running WHERE n >= $5)
+            ORDER BY j.priority DESC, j.run_at, j.id
+            LIMIT $2 * 4
+        ), allowed AS (
+            SELECT p.id FROM (
+                SELECT p.*, row_number() OVER (PARTITION BY p.user_id ORDER BY p.priority DESC, p.run_at, p.id) AS rn
+                FROM peek p
+            ) p LEFT JOIN running r ON r.user_id = p.user_id
+            WHERE coalesce(r.n, 0) + p.rn <= $5
+            ORDER BY p.priority DESC, p.run_at, p.id
+            LIMIT $2
+        ), candidates AS (
+            SELECT j.id, j.user_id,
+                   CASE WHEN j.credit_estimate > 0 AND NOT EXISTS (
+                       SELECT 1 FROM credit_ledger l WHERE l.job_id = j.id AND l.kind = 'reserve')
+                   THEN j.credit_estimate ELSE 0 END AS need
+            FROM jobs j
+            WHERE j.id IN (SELECT id FROM allowed) AND j.status = 'queued' AND j.run_at <= now()
+            FOR UPDATE OF j SKIP LOCKED
+        )
+        """)
+
+    /// Gives job $1 (token $2) back without using up a try: queued again, due in $3 s, its
+    /// attempt count lowered again. A job whose cancellation was requested ends cancelled.
+    static let release = """
+        WITH released AS (
+            UPDATE jobs j SET status = 'queued', attempt = j.attempt - 1, run_at = now() + make_interval(secs => $3),
+                              lease_expires_at = NULL, event_seq = j.event_seq + 1
+            WHERE j.id = $1 AND j.lease_token = $2 AND j.status = 'running' AND NOT j.cancel_requested
+            RETURNING j.id, j.event_seq
+        ), cancelled AS (
+            UPDATE jobs j SET status = 'cancelled', completed_at = now(), lease_expires_at = NULL,
+                              event_seq = j.event_seq + 1
+            WHERE j.id = $1 AND j.lease_token = $2 AND j.status = 'running' AND j.cancel_requested
+            RETURNING j.id, j.event_seq
+        ), recorded AS (
+            INSERT INTO job_events (job_id, seq, type, payload)
+            SELECT id, event_seq, 'job_released', jsonb_build_object('type', 'job_released', 'job_id', id,
+                   'status', 'queued', 'reason', $4::text, 'timestamp', now()) FROM released
+            UNION ALL
+            SELECT id, event_seq, 'job_cancelled', jsonb_build_object('type', 'job_cancelled', 'job_id', id,
+                   'status', 'cancelled', 'timestamp', now()) FROM cancelled
+            RETURNING job_id
+        ), notified AS (
+            SELECT pg_notify('loom_queue', '') FROM released
+        )
+        SELECT (SELECT count(*) FROM released) + (SELECT count(*) FROM cancelled),
+               (SELECT loom_refund(ARRAY (SELECT id FROM cancelled))), (SELECT count(*) FROM notified)
+        """
+
+    /// The chunks of the dataset job $1 reads: index, rows, content hash, byte size.
+    static let datasetChunkList = """
+        SELECT c.chunk_index, c.row_count, c.content_hash, octet_length(c.bytes)
+        FROM dataset_chunks c JOIN jobs j ON j.dataset_id = c.dataset_id
+        WHERE j.id = $1 ORDER BY c.chunk_index
+        """
+
+    /// The uploaded CSV parts of the dataset job $1 ingests: part, size, and the first 8
+    /// bytes of the part's MD5 (the worker checks what it fetched against them).
+    static let uploadPartList = """
+        SELECT u.part, octet_length(u.bytes), substr(decode(md5(u.bytes), 'hex'), 1, 8)
+        FROM dataset_uploads u JOIN jobs j ON j.dataset_id = u.dataset_id
+        WHERE j.id = $1 ORDER BY u.part
+        """
+
+    /// A chunk of job $1's dataset by content hash $3, read under the lease (token $2).
+    /// One row always: whether the lease is held, then the bytes (NULL when unknown).
+    static let fetchDatasetChunk = """
+        WITH held AS (SELECT dataset_id FROM jobs WHERE id = $1 AND lease_token = $2 AND status = 'running')
+        SELECT (SELECT count(*) FROM held),
+               (SELECT c.bytes FROM dataset_chunks c, held h WHERE c.dataset_id = h.dataset_id AND c.content_hash = $3 LIMIT 1)
+        """
+
+    /// Part $3 of the upload of job $1's dataset, read under the lease (token $2).
+    static let fetchUploadPart = """
+        WITH held AS (SELECT dataset_id FROM jobs WHERE id = $1 AND lease_token = $2 AND status = 'running')
+        SELECT (SELECT count(*) FROM held),
+               (SELECT u.bytes FROM dataset_uploads u, held h WHERE u.dataset_id = h.dataset_id AND u.part = $3)
+        """
+
+    /// Stores chunk $5 of stream $3 (node $4) of job $1 under token $2: $6 rows, hash $7, bytes $8.
+    static let storeOutputChunk = """
+        INSERT INTO job_output_chunks (job_id, lease_token, stream, node_id, chunk_index, row_count, content_hash, bytes)
+        SELECT id, lease_token, $3, $4, $5, $6, $7, $8 FROM jobs WHERE id = $1 AND lease_token = $2 AND status = 'running'
+        ON CONFLICT (job_id, lease_token, stream, chunk_index) DO UPDATE SET
+            row_count = EXCLUDED.row_count, content_hash = EXCLUDED.content_hash, bytes = EXCLUDED.bytes
+        RETURNING job_id
+        """
+
+    /// The lock an ingestion's completion takes first: the job, if $2 still holds it.
+    static let lockHeldJob = """
+        SELECT dataset_id FROM jobs WHERE id = $1 AND lease_token = $2 AND status = 'running' FOR UPDATE
+        """
+
+    /// Moves the chunks of stream 'dataset' of job $1 (token $2) into dataset $3.
+    static let moveDatasetChunks = """
+        INSERT INTO dataset_chunks (dataset_id, chunk_index, row_count, content_hash, bytes)
+        SELECT $3, chunk_index, row_count, content_hash, bytes FROM job_output_chunks
+        WHERE job_id = $1 AND lease_token = $2 AND stream = 'dataset'
+        """
+
+    /// Dataset $1 is ready: profile $2, $3 rows, $4 columns; its content hash is the SHA-256
+    /// of its chunks' hashes in order.
+    static let markDatasetReady = """
+        UPDATE datasets SET status = 'ready', profile = $2, row_count = $3, column_count = $4,
+               content_hash = (SELECT sha256(coalesce(string_agg(content_hash, ''::bytea ORDER BY chunk_index), ''::bytea))
+                               FROM dataset_chunks WHERE dataset_id = $1)
+        WHERE id = $1 AND status = 'ingesting'
+        RETURNING id
+        """
+
+    static let dropStagedChunks = "DELETE FROM job_output_chunks WHERE job_id = $1 AND stream = 'dataset'"
+
+    /// Ingestion jobs among $1 that ended failed or cancelled: their datasets fail too.
+    static let failIngestionDatasets = """
+        UPDATE datasets d SET status = 'failed', error_message = coalesce(j.error_message, 'ingestion ' || j.status)
+        FROM jobs j
+        WHERE j.id = ANY ($1::uuid[]) AND j.kind = 'ingestion' AND j.status IN ('failed', 'cancelled')
+          AND d.id = j.dataset_id AND d.status = 'ingesting'
+        RETURNING d.id
+        """
+
+    /// The chunks of stream $2 that the final attempt of job $1 stored, in order.
+    static let outputChunks = """
+        SELECT c.chunk_index, c.row_count, c.content_hash, c.bytes, c.node_id
+        FROM job_output_chunks c JOIN jobs j ON j.id = c.job_id AND j.lease_token = c.lease_token
+        WHERE c.job_id = $1 AND c.stream = $2 ORDER BY c.chunk_index
+        """
+
+    /// Tells other coordinators that jobs $1 have new events (they read them from job_events).
+    static let notifyEvents = "SELECT count(pg_notify('loom_events', x)) FROM unnest($1::text[]) x"
+}

@@ -1,0 +1,205 @@
+// scripts/bench cluster: the whole path with real processes — jobs queued in PostgreSQL,
+// leased over TCP, run by `loom worker` processes (the trivial bench job kind), completion
+// committed — with 1, 2 and 4 workers; pickup latency; and the time from kill -9 of a
+// worker to its job running again elsewhere.
+//
+//   loom-bench-cluster [--jobs N] [--slots S] [--workers 1,2,4] [--ttl SECONDS]
+//
+// Needs DATABASE_URL (scripts/bench starts a throwaway server) and LOOM_BINARY (the
+// release `loom`, which scripts/bench builds).
+import Foundation
+import LoomStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func option(_ name: String, _ fallback: String) -> String {
+    let arguments = CommandLine.arguments
+    if let index = arguments.firstIndex(of: name), index + 1 < arguments.count { return arguments[index + 1] }
+    return fallback
+}
+
+/// Unbuffered: lines reach a pipe as they are printed, even if the run stops early.
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+let jobCount = Int(option("--jobs", "20000"))!
+let slots = Int(option("--slots", "64"))!
+let workerCounts = option("--workers", "1,2,4").split(separator: ",").compactMap { Int($0) }
+let ttl = Double(option("--ttl", "10"))!
+guard let baseURL = ProcessInfo.processInfo.environment["DATABASE_URL"] else { fatalError("DATABASE_URL is not set") }
+guard let binary = ProcessInfo.processInfo.environment["LOOM_BINARY"] else { fatalError("LOOM_BINARY is not set") }
+let secret = "bench-cluster-secret-0123456789abcdef"
+
+func spawn(_ arguments: [String], log: String) -> pid_t {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    let argv = arguments.map { strdup($0) } + [nil]
+    let variables: [String] = ["LOOM_CLUSTER_SECRET=\(secret)", "PATH=/usr/bin:/bin"]
+    let environment: [UnsafeMutablePointer<CChar>?] = variables.map { strdup($0) } + [nil]
+    var pid: pid_t = 0
+    guard posix_spawn(&pid, arguments[0], &actions, nil, argv, environment) == 0 else { fatalError("cannot start \(arguments[0])") }
+    started.append(pid)
+    return pid
+}
+
+func stop(_ pids: [pid_t], signal: Int32 = SIGKILL) {
+    for pid in pids { kill(pid, signal) }
+    for pid in pids {
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+    }
+}
+
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+func freshDatabase() async throws -> String {
+    let name = "loom_bench_cluster_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
+    try PostgresConnection(baseURL).execute("CREATE DATABASE \(name)")
+    var components = URLComponents(string: baseURL)!
+    components.path = "/" + name
+    return components.string!
+}
+
+func count(_ pool: PostgresPool, _ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> Int {
+    try await pool.withConnection { try $0.query(sql, parameters)[0].decode(0, as: Int.self) }
+}
+
+/// Every process started, so that a run that gives up still stops them all.
+nonisolated(unsafe) var started: [pid_t] = []
+
+func waitFor(_ what: String, timeout: Double = 120, _ condition: () async throws -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    say("gave up waiting: \(what) (logs in \(logDirectory))")
+    stop(started)
+    exit(1)
+}
+
+let logDirectory = NSTemporaryDirectory() + "loom-bench-cluster-\(getpid())"
+try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+
+/// A coordinator and `workers` worker processes on a fresh database.
+func startCluster(workers: Int, slots: Int, ttl: Double) async throws -> (url: String, pool: PostgresPool, user: UUID, pids: [pid_t], workerPids: [String: pid_t]) {
+    let url = try await freshDatabase()
+    let pool = PostgresPool(.init(url: url, size: 4))
+    _ = try await Migrator.bundled().migrate(pool)
+    let user = try await Users(pool: pool).create(name: "bench", credits: 1_000_000_000).0.id
+    let port = freePort()
+    let coordinator = spawn(
+        [binary, "coordinator", "--database-url", url, "--port", "\(port)", "--lease-ttl", "\(ttl)", "--log-level", "warning"],
+        log: "\(logDirectory)/coordinator.log")
+    var workerPids: [String: pid_t] = [:]
+    for index in 0..<workers {
+        let name = "w\(index + 1)"
+        workerPids[name] = spawn(
+            [binary, "worker", "--coordinator", "127.0.0.1:\(port)", "--name", name, "--slots", "\(slots)", "--lease-ttl", "\(ttl)", "--log-level", "warning"],
+            log: "\(logDirectory)/\(name).log")
+    }
+    try await waitFor("workers connected") { try await count(pool, "SELECT count(*) FROM workers") == workers }
+    try await Task.sleep(for: .milliseconds(300))
+    return (url, pool, user, [coordinator] + Array(workerPids.values), workerPids)
+}
+
+func insertBenchJobs(_ pool: PostgresPool, user: UUID, count: Int) async throws {
+    try await pool.withConnection { connection in
+        _ = try connection.query(
+            """
+            WITH created AS (
+                INSERT INTO jobs (id, user_id, kind, status, spec)
+                SELECT gen_random_uuid(), $1, 'bench', 'queued', '{}'::jsonb FROM generate_series(1, $2)
+                RETURNING 1
+            )
+            SELECT count(*), pg_notify('loom_queue', '') FROM created
+            """, [user, count])
+    }
+}
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    let sorted = values.sorted()
+    return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
+}
+
+say("cluster benchmark: \(jobCount) bench jobs per run, \(slots) slots per worker, lease TTL \(ttl) s, release build")
+
+// 1. Throughput through the whole path.
+for workers in workerCounts {
+    let cluster = try await startCluster(workers: workers, slots: slots, ttl: ttl)
+    let start = Date()
+    try await insertBenchJobs(cluster.pool, user: cluster.user, count: jobCount)
+    try await waitFor("all completed") {
+        let done = try await count(cluster.pool, "SELECT count(*) FROM jobs WHERE status = 'completed'")
+        if done < jobCount, Int(Date().timeIntervalSince(start) * 1000) % 5000 < 6 {
+            let running = try await count(cluster.pool, "SELECT count(*) FROM jobs WHERE status = 'running'")
+            say("  … \(done) completed, \(running) running after \(Int(Date().timeIntervalSince(start))) s")
+        }
+        return done == jobCount
+    }
+    let elapsed = Date().timeIntervalSince(start)
+    let twice = try await count(cluster.pool, "SELECT count(*) FROM jobs WHERE attempt <> 1")
+    say(String(format: "throughput, %d worker process%@: %8.0f jobs/s  (%d jobs in %.2f s; %d not on their first attempt)",
+                 workers, workers == 1 ? "  " : "es", Double(jobCount) / elapsed, jobCount, elapsed, twice))
+    stop(cluster.pids)
+    await cluster.pool.close()
+}
+
+// 2. Pickup latency: jobs submitted one at a time to idle workers; queued → leased.
+do {
+    let cluster = try await startCluster(workers: 2, slots: 10, ttl: ttl)
+    let queue = JobQueue(pool: cluster.pool)
+    var ids: [UUID] = []
+    for _ in 0..<300 {
+        let id = UUID()
+        try await queue.submit(JobSubmission(id: id, userID: cluster.user, kind: .bench, spec: JSONB(json: "{}")))
+        ids.append(id)
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    try await waitFor("pickup jobs completed") { try await count(cluster.pool, "SELECT count(*) FROM jobs WHERE status = 'completed'") == ids.count }
+    let latencies: [Double] = try await cluster.pool.withConnection { connection in
+        try connection.query("SELECT (extract(epoch FROM started_at - created_at) * 1000)::float8 FROM jobs").map { try $0.decode(0, as: Double.self) }
+    }
+    say(String(format: "pickup (queued → lease pushed), 300 jobs one at a time: p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+                 percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.max() ?? 0))
+    stop(cluster.pids)
+    await cluster.pool.close()
+}
+
+// 3. kill -9 a worker running a job: how long until the job runs again elsewhere.
+do {
+    let cluster = try await startCluster(workers: 2, slots: 1, ttl: ttl)
+    let queue = JobQueue(pool: cluster.pool)
+    let id = UUID()
+    try await queue.submit(JobSubmission(id: id, userID: cluster.user, kind: .bench, spec: JSONB(json: "{\"sleepMs\": 600000}")))
+    var owner: UUID?
+    try await waitFor("job running") {
+        owner = try await queue.job(id)?.leaseOwner
+        return owner != nil
+    }
+    // Kill right after a heartbeat renewed the lease (the worst case is a full TTL).
+    let victim = owner!
+    let name: String = try await cluster.pool.withConnection { try $0.query("SELECT name FROM workers WHERE instance_id = $1", [victim])[0].decode(0, as: String.self) }
+    let killedAt = Date()
+    stop([cluster.workerPids[name]!])
+    try await waitFor("job running again") {
+        let job = try await queue.job(id)
+        return job?.status == .running && job?.leaseOwner != victim
+    }
+    say(String(format: "kill -9 of a worker → its job running on another: %.2f s (lease TTL %.0f s)", Date().timeIntervalSince(killedAt), ttl))
+    stop(cluster.pids.filter { $0 != cluster.workerPids[name]! })
+    await cluster.pool.close()
+}
+try? FileManager.default.removeItem(atPath: logDirectory)

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import Logging
+import LoomCoordinator
+import LoomHTTP
+import LoomStore
+import LoomWire
+import ServiceLifecycle
+import UnixSignals
+
+/// `loom coordinator`: the worker server, dispatcher and reaper on one database.
+struct CoordinatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coordinator",
+        abstract: "Run a coordinator: lease jobs to workers over TCP and serve the HTTP API (SIGTERM stops it gracefully)."
+    )
+
+    @Option(name: .customLong("database-url"), help: "PostgreSQL URL (default: $LOOM_DATABASE_URL or $DATABASE_URL).")
+    var databaseURL: String?
+    @Option(help: "Address to listen on for workers.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on for workers (0: any free port, printed at start).") var port = 7420
+    @OptionGroup var secret: SecretOptions
+    @Option(name: .customLong("lease-ttl"), help: "Seconds a lease lasts without a heartbeat.") var leaseTTL = 10.0
+    @Option(name: .customLong("heartbeat"), help: "Seconds between worker heartbeats.") var heartbeat = 2.0
+    @Option(name: .customLong("per-user-cap"), help: "Jobs one user may run at once (0: no cap).") var perUserCap = 0
+    @Option(name: .customLong("pool-size"), help: "PostgreSQL connections.") var poolSize = 8
+    @Option(name: .customLong("http-host"), help: "Address the HTTP API listens on.") var httpHost = "127.0.0.1"
+    @Option(name: .customLong("http-port"), help: "Port of the HTTP API, the WebSocket stream and the dashboard.") var httpPort = 8080
+    @Option(name: .customLong("max-upload-mb"), help: "Largest CSV upload accepted, in MiB.") var maxUploadMiB = 256
+    @Flag(help: "Apply the schema migrations first.") var migrate = false
+    @Flag(name: .customLong("no-samples"), help: "Do not install the bundled sample datasets.") var noSamples = false
+    @Option(name: .customLong("log-level")) var logLevel = "info"
+
+    func run() async throws {
+        let logger = bootstrapLogging(label: "loom.coordinator", level: logLevel)
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = databaseURL ?? environment["LOOM_DATABASE_URL"] ?? environment["DATABASE_URL"] else {
+            throw ValidationError("no database: pass --database-url or set LOOM_DATABASE_URL")
+        }
+        if migrate {
+            let pool = PostgresPool(.init(url: url, size: 1, applicationName: "loom-migrate"))
+            _ = try await Migrator.bundled().migrate(pool)
+            await pool.close()
+        }
+        var configuration = CoordinatorConfiguration(secret: try secret.load(), databaseURL: url)
+        configuration.host = host
+        configuration.port = port
+        configuration.leaseTTL = .milliseconds(Int64(leaseTTL * 1000))
+        configuration.heartbeatInterval = .milliseconds(Int64(heartbeat * 1000))
+        configuration.perUserConcurrency = perUserCap
+        configuration.poolSize = poolSize
+        let coordinator = Coordinator(configuration: configuration, logger: logger)
+
+        var api = APIConfiguration()
+        api.host = httpHost
+        api.port = httpPort
+        api.maxUpload = Int64(maxUploadMiB) << 20
+        let services = APIServices(pool: PostgresPool(.init(url: url, size: 4, applicationName: "loom-http")))
+        if !noSamples {
+            let installed = try await SampleInstaller.install(into: services.datasets)
+            if !installed.isEmpty { logger.info("installed the sample datasets", metadata: ["samples": "\(installed.joined(separator: ", "))"]) }
+        }
+        let httpAddress = api.host
+        let http = APIServer(configuration: api, services: services).application(logger: Logger(label: "loom.http")) { port in
+            logger.info("HTTP API listening", metadata: ["address": "http://\(httpAddress):\(port)"])
+        }
+        let group = ServiceGroup(
+            configuration: .init(services: [coordinator, http], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// The cluster secret, from a file or the environment; never from the command line,
+/// where `ps` would show it.
+struct SecretOptions: ParsableArguments {
+    @Option(name: .customLong("secret-file"), help: "File holding the cluster secret (default: $LOOM_CLUSTER_SECRET).")
+    var secretFile: String?
+
+    func load() throws -> ClusterSecret {
+        var text: String?
+        if let secretFile {
+            text = try String(contentsOfFile: secretFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        } else {
+            text = ProcessInfo.processInfo.environment["LOOM_CLUSTER_SECRET"]
+        }
+        guard let text, !text.isEmpty else { throw ValidationError("no cluster secret: pass --secret-file or set LOOM_CLUSTER_SECRET") }
+        do {
+            return try ClusterSecret(passphrase: text)
+        } catch {
+            throw ValidationError("cluster secret: \(error)")
+        }
+    }
+}
+
+func bootstrapLogging(label: String, level: String) -> Logger {
+    let parsed = Logger.Level(rawValue: level) ?? .info
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = parsed
+        return handler
+    }
+    return Logger(label: label)
+}
