@@ -224,6 +224,16 @@ struct Walkthrough {
             "the queue, workers and users show",
             "return document.querySelectorAll('#queue .tile').length === 6 && document.querySelector('#queue .tile[data-status=completed] .tile-value').textContent === '2' && (!!document.querySelector('#workers-unavailable') || !!document.querySelector('#workers-table, #workers p')) && document.querySelector('#users-table').textContent.includes('alice')")
         try await browser.screenshot("11-admin")
+        if try await server.send("GET", "/api/admin/workers", token: server.adminToken).status == 200 {
+            // A registered worker is listed with its slots and drained from the page.
+            try await Workers(pool: server.services.pool).register(.init(instanceID: UUID(), name: "worker-a", host: "gpu-01", capacity: 4))
+            try await browser.click("#nav a[data-section=jobs]")
+            try await browser.click("#nav-admin")
+            try await browser.wait("the worker is listed", "return !!document.querySelector('#workers-table') && document.querySelector('#workers-table').textContent.includes('worker-a')")
+            try await browser.click("#workers-table tbody button")
+            try await browser.wait("the worker is draining", "return document.querySelector('#workers-table tbody tr .badge')?.textContent.includes('draining') && document.querySelector('#workers-table tbody button').textContent === 'Undrain'")
+            try await browser.screenshot("12-admin-workers")
+        }
         try await collectConsole()
 
         try await checkConsole()
