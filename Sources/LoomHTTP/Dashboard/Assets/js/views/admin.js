@@ -52,7 +52,7 @@ export function renderAdmin(main) {
       clear(workers).append(h("p", { class: "muted" }, "No workers are connected."));
       return true;
     }
-    clear(workers).append(h("table", { class: "table", id: "workers-table" },
+    clear(workers).append(h("div", { class: "table-scroll" }, h("table", { class: "table compact", id: "workers-table" },
       h("thead", null, h("tr", null, ["Worker", "Host", "Slots", "Running", "Heartbeat", "State", ""].map((title) => h("th", { scope: "col" }, title)))),
       h("tbody", null, items.map((worker) => {
         const age = secondsBetween(worker.last_heartbeat_at);
@@ -67,7 +67,7 @@ export function renderAdmin(main) {
           h("td", null, worker.state === "gone" ? null : h("button", {
             type: "button", class: "small", onclick: () => drain(worker, !draining),
           }, draining ? "Undrain" : "Drain")));
-      }))));
+      })))));
     return true;
   }
 
