@@ -91,7 +91,8 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("OpenAPI/openapi.json")],
+            exclude: ["Dashboard/README.md"],
+            resources: [.copy("OpenAPI/openapi.json"), .copy("Dashboard/Assets")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -68,6 +68,7 @@ public struct APIServer: Sendable {
         router.add(middleware: RequestMetricsMiddleware(registry: metrics))
         router.add(middleware: ErrorMiddleware())
         HealthRoutes(pool: services.pool).register(on: router)
+        DashboardRoutes().register(on: router)
         let api = router.group("api")
         OpenAPIRoute().register(on: api)
         StreamRoutes(hub: events, users: services.users).register(on: api)
