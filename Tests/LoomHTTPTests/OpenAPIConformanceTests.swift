@@ -38,6 +38,7 @@ import Testing
         try await api.send("GET", "/healthz", expect: 200)
         try await api.send("GET", "/readyz", expect: 200)
         try await api.send("GET", "/api/openapi.json", expect: 200)
+        try await api.send("GET", "/api/catalog", expect: 200)
         try await api.send("GET", "/api/workflows", expect: 401)
         try await api.send("GET", "/api/workflows", token: "forged", expect: 401)
         try await api.send("POST", "/api/workflows", json: irisWorkflowJSON(), expect: 401)
