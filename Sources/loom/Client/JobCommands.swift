@@ -57,7 +57,9 @@ struct Jobs: AsyncParsableCommand {
                          (node["duration_seconds"] as? Double).map { String(format: "%.2f s", $0) } ?? "–", node["error_message"] as? String ?? ""]
                     }))
                 }
-                if let metrics = results["metrics"] as? [String: [String: Any]], !metrics.isEmpty {
+                if let events = results["metrics"] as? [String: [String: Any]], !events.isEmpty {
+                    // Each node's last metrics event; its values are under "metrics".
+                    let metrics = events.mapValues { ($0["metrics"] as? [String: Any]) ?? $0 }
                     print()
                     printMetrics(metrics, terminal: terminal)
                 }
