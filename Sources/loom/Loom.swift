@@ -8,9 +8,8 @@ struct Loom: AsyncParsableCommand {
         commandName: "loom",
         abstract: "Run machine-learning workflows on a cluster.",
         discussion: """
-            Built so far: `loom run` (a workflow on this machine), `loom doctor` (checks LZ4 and \
-            PostgreSQL) and `loom migrate` (applies the schema). The coordinator, workers and the \
-            API arrive with their issues.
+            `loom coordinator` and `loom worker` run a cluster; `loom run` runs a workflow on this \
+            machine; submit, watch, jobs, datasets, workflows and admin talk to a coordinator's API.
             """,
         version: version,
         subcommands: [
