@@ -15,8 +15,10 @@ struct CoordinatorCommand: AsyncParsableCommand {
         abstract: "Run a coordinator: lease jobs to workers over TCP and serve the HTTP API (SIGTERM stops it gracefully)."
     )
 
-    @Option(name: .customLong("database-url"), help: "PostgreSQL URL (default: $LOOM_DATABASE_URL or $DATABASE_URL).")
+    @Option(name: .customLong("database-url"), help: "PostgreSQL URL (default: $DATABASE_URL; without one, a private PostgreSQL cluster under the data folder).")
     var databaseURL: String?
+    @Option(name: .customLong("data-dir"), help: "Folder of the embedded PostgreSQL cluster (default: /var/lib/loom as root, ~/.local/share/loom otherwise).")
+    var dataDirectory: String?
     @Option(help: "Address to listen on for workers.") var host = "127.0.0.1"
     @Option(help: "Port to listen on for workers (0: any free port, printed at start).") var port = 7420
     @OptionGroup var secret: SecretOptions
@@ -29,14 +31,37 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-upload-mb"), help: "Largest CSV upload accepted, in MiB.") var maxUploadMiB = 256
     @Flag(help: "Apply the schema migrations first.") var migrate = false
     @Flag(name: .customLong("no-samples"), help: "Do not install the bundled sample datasets.") var noSamples = false
-    @Option(name: .customLong("log-level")) var logLevel = "info"
+    @OptionGroup var log: LogOptions
 
     func run() async throws {
-        let logger = bootstrapLogging(label: "loom.coordinator", level: logLevel)
+        let logger = try log.bootstrap(label: "loom.coordinator")
         let environment = ProcessInfo.processInfo.environment
-        guard let url = databaseURL ?? environment["LOOM_DATABASE_URL"] ?? environment["DATABASE_URL"] else {
-            throw ValidationError("no database: pass --database-url or set LOOM_DATABASE_URL")
+        if let url = databaseURL ?? environment["DATABASE_URL"] {
+            try await serve(databaseURL: url, migrate: migrate, logger: logger)
+            return
         }
+        let database = try EmbeddedPostgres(folder: embeddedFolder())
+        logger.info("starting the embedded PostgreSQL", metadata: ["folder": "\(database.folder.path)"])
+        try database.start()
+        do {
+            try await serve(databaseURL: database.url, migrate: true, logger: logger)
+        } catch {
+            try? database.stop()
+            throw error
+        }
+        try database.stop()
+        logger.info("stopped the embedded PostgreSQL")
+    }
+
+    private func embeddedFolder() -> URL {
+        if let folder = dataDirectory {
+            return URL(fileURLWithPath: folder).appendingPathComponent("postgres")
+        }
+        if geteuid() == 0 { return URL(fileURLWithPath: "/var/lib/loom/postgres") }
+        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share/loom/postgres")
+    }
+
+    private func serve(databaseURL url: String, migrate: Bool, logger: Logger) async throws {
         if migrate {
             let pool = PostgresPool(.init(url: url, size: 1, applicationName: "loom-migrate"))
             _ = try await Migrator.bundled().migrate(pool)
@@ -90,14 +115,4 @@ struct SecretOptions: ParsableArguments {
             throw ValidationError("cluster secret: \(error)")
         }
     }
-}
-
-func bootstrapLogging(label: String, level: String) -> Logger {
-    let parsed = Logger.Level(rawValue: level) ?? .info
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = parsed
-        return handler
-    }
-    return Logger(label: label)
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Loom: AsyncParsableCommand {
@@ -10,6 +11,9 @@ struct Loom: AsyncParsableCommand {
         discussion: """
             `loom coordinator` and `loom worker` run a cluster; `loom run` runs a workflow on this \
             machine; submit, watch, jobs, datasets, workflows and admin talk to a coordinator's API.
+
+            Every option can also come from the environment: --http-port is LOOM_HTTP_PORT, a flag \
+            such as --migrate is LOOM_MIGRATE=1. The command line wins over the environment.
             """,
         version: version,
         subcommands: [
@@ -17,4 +21,21 @@ struct Loom: AsyncParsableCommand {
             Workflows.self, Admin.self, Doctor.self, Migrate.self,
         ]
     )
+
+    /// Parses the command line with the environment's `LOOM_*` options added (see
+    /// `EnvironmentDefaults`), then runs the command.
+    static func main() async {
+        let arguments = EnvironmentDefaults.arguments(
+            Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment, root: Loom.self)
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

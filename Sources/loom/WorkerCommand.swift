@@ -19,10 +19,10 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("label"), help: "A label KEY=VALUE (repeatable).") var labels: [String] = []
     @Option(name: .customLong("drain-grace"), help: "Seconds running jobs get to finish when draining.") var drainGrace = 30.0
     @Option(name: .customLong("lease-ttl"), help: "Seconds without an answered heartbeat after which jobs are stopped.") var leaseTTL = 10.0
-    @Option(name: .customLong("log-level")) var logLevel = "info"
+    @OptionGroup var log: LogOptions
 
     func run() async throws {
-        let logger = bootstrapLogging(label: "loom.worker", level: logLevel)
+        let logger = try log.bootstrap(label: "loom.worker")
         guard let colon = coordinator.lastIndex(of: ":"), let port = Int(coordinator[coordinator.index(after: colon)...]) else {
             throw ValidationError("--coordinator must be HOST:PORT")
         }
