@@ -18,6 +18,7 @@ struct Datasets: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Upload a CSV file; a worker ingests it.")
         @Argument(help: "The CSV file.") var file: String
         @Option(help: "The dataset's name (default: the file's name).") var name: String?
+        @Flag(help: "Wait until a worker has ingested it, then print its profile.") var wait = false
         @OptionGroup var options: ClientOptions
 
         func run() async throws {
@@ -38,9 +39,24 @@ struct Datasets: AsyncParsableCommand {
                 progress.finish()
                 try client.check(response, data)
                 let reply = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
-                if options.json { return print(String(decoding: data, as: UTF8.self)) }
                 let dataset = reply["dataset"] as? [String: Any] ?? [:]
-                print("dataset \(dataset["id"] as? String ?? "") (\(name), \(size) bytes) is being ingested by job \((reply["job"] as? [String: Any])?["id"] as? String ?? "")")
+                let id = dataset["id"] as? String ?? ""
+                if !wait {
+                    if options.json { return print(String(decoding: data, as: UTF8.self)) }
+                    return print("dataset \(id) (\(name), \(size) bytes) is being ingested by job \((reply["job"] as? [String: Any])?["id"] as? String ?? "")")
+                }
+                if !options.json { print("dataset \(id) (\(name), \(size) bytes): a worker is ingesting it") }
+                while true {
+                    let data = try await client.send("GET", "/api/datasets/\(id)")
+                    let record = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+                    let status = record["status"] as? String ?? ""
+                    if status != "uploading" && status != "ingesting" {
+                        if options.json { print(String(decoding: data, as: UTF8.self)) } else { printProfile(record) }
+                        if status != "ready" { throw ExitCode.failure }
+                        return
+                    }
+                    try await Task.sleep(for: .milliseconds(200))
+                }
             }
         }
     }
@@ -71,22 +87,26 @@ struct Datasets: AsyncParsableCommand {
             try await runClient(options) { client in
                 let data = try await client.send("GET", "/api/datasets/\(dataset)")
                 if options.json { return print(String(decoding: data, as: UTF8.self)) }
-                let record = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
-                let terminal = Terminal()
-                print("\(record["name"] as? String ?? "") · \(terminal.status(record["status"] as? String ?? "")) · \(record["rows"] as? Int ?? 0) rows × \(record["columns"] as? Int ?? 0) columns")
-                if let error = record["error_message"] as? String { print(terminal.paint(error, .red)) }
-                guard let profile = record["profile"] as? [String: Any], let columns = profile["columns"] as? [[String: Any]] else { return }
-                func number(_ value: Any?) -> String { (value as? Double).map { String(format: "%.4g", $0) } ?? "–" }
-                print(terminal.table([["column", "type", "missing", "distinct", "min", "mean", "max"]] + columns.map { column in
-                    let numeric = column["numeric"] as? [String: Any]
-                    let distinct = column["distinct"] as? [String: Any]
-                    return [column["name"] as? String ?? "", column["type"] as? String ?? "", "\(column["missing"] as? Int ?? 0)",
-                            "\(distinct?["estimated"] as? Bool == true ? "~" : "")\(distinct?["value"] as? Int ?? 0)",
-                            number(numeric?["min"]), number(numeric?["mean"]), number(numeric?["max"])]
-                }))
+                printProfile(try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:])
             }
         }
     }
+}
+
+/// A dataset's status line and, once ingested, its profile as a table.
+private func printProfile(_ record: [String: Any]) {
+    let terminal = Terminal()
+    print("\(record["name"] as? String ?? "") · \(terminal.status(record["status"] as? String ?? "")) · \(record["rows"] as? Int ?? 0) rows × \(record["columns"] as? Int ?? 0) columns")
+    if let error = record["error_message"] as? String { print(terminal.paint(error, .red)) }
+    guard let profile = record["profile"] as? [String: Any], let columns = profile["columns"] as? [[String: Any]] else { return }
+    func number(_ value: Any?) -> String { (value as? Double).map { String(format: "%.4g", $0) } ?? "–" }
+    print(terminal.table([["column", "type", "missing", "distinct", "min", "mean", "max"]] + columns.map { column in
+        let numeric = column["numeric"] as? [String: Any]
+        let distinct = column["distinct"] as? [String: Any]
+        return [column["name"] as? String ?? "", column["type"] as? String ?? "", "\(column["missing"] as? Int ?? 0)",
+                "\(distinct?["estimated"] as? Bool == true ? "~" : "")\(distinct?["value"] as? Int ?? 0)",
+                number(numeric?["min"]), number(numeric?["mean"]), number(numeric?["max"])]
+    }))
 }
 
 /// A progress bar for an upload, redrawn in place on a terminal.
