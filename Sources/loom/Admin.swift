@@ -16,28 +16,6 @@ struct Admin: AsyncParsableCommand {
         ]
     )
 
-    struct DatabaseOptions: ParsableArguments {
-        @Option(name: .customLong("database-url"), help: "PostgreSQL URL (default: $LOOM_DATABASE_URL or $DATABASE_URL).")
-        var databaseURL: String?
-
-        /// Runs `body` with a one-connection pool, closed afterwards whatever happens.
-        func withPool<T>(_ body: (PostgresPool) async throws -> T) async throws -> T {
-            let environment = ProcessInfo.processInfo.environment
-            guard let url = databaseURL ?? environment["LOOM_DATABASE_URL"] ?? environment["DATABASE_URL"] else {
-                throw ValidationError("no database: pass --database-url or set LOOM_DATABASE_URL")
-            }
-            let pool = PostgresPool(.init(url: url, size: 1, applicationName: "loom-admin"))
-            do {
-                let result = try await body(pool)
-                await pool.close()
-                return result
-            } catch {
-                await pool.close()
-                throw error
-            }
-        }
-    }
-
     struct CreateUser: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "create-user", abstract: "Create a user and print their API token (shown once).")

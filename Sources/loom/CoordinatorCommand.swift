@@ -15,9 +15,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
         abstract: "Run a coordinator: lease jobs to workers over TCP and serve the HTTP API (SIGTERM stops it gracefully)."
     )
 
-    @Option(name: .customLong("database-url"), help: "PostgreSQL URL (default: $DATABASE_URL; without one, a private PostgreSQL cluster under the data folder).")
-    var databaseURL: String?
-    @Option(name: .customLong("data-dir"), help: "Folder of the embedded PostgreSQL cluster (default: /var/lib/loom as root, ~/.local/share/loom otherwise).")
+    /// Without a URL: a private PostgreSQL cluster under the data folder.
+    @OptionGroup var database: DatabaseOptions
+    @Option(name: .customLong("data-dir"), help: "Without a database URL, the coordinator runs a PostgreSQL of its own in this folder (default: /var/lib/loom as root, ~/.local/share/loom otherwise).")
     var dataDirectory: String?
     @Option(help: "Address to listen on for workers.") var host = "127.0.0.1"
     @Option(help: "Port to listen on for workers (0: any free port, printed at start).") var port = 7420
@@ -35,8 +35,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try log.bootstrap(label: "loom.coordinator")
-        let environment = ProcessInfo.processInfo.environment
-        if let url = databaseURL ?? environment["DATABASE_URL"] {
+        if let url = database.url {
             try await serve(databaseURL: url, migrate: migrate, logger: logger)
             return
         }

@@ -13,17 +13,14 @@ struct Doctor: ParsableCommand {
     @Option(help: "A folder of CSV files to compress and restore with LZ4.")
     var datasets: String?
 
-    @Option(name: .customLong("database-url"), help: "PostgreSQL URL (default: $LOOM_DATABASE_URL or $DATABASE_URL).")
-    var databaseURL: String?
+    @OptionGroup var database: DatabaseOptions
 
     func run() throws {
         var failures = 0
         if let datasets {
             failures += checkLZ4(folder: datasets)
         }
-        let url = databaseURL ?? ProcessInfo.processInfo.environment["LOOM_DATABASE_URL"]
-            ?? ProcessInfo.processInfo.environment["DATABASE_URL"]
-        if let url {
+        if let url = database.url {
             failures += checkPostgres(url: url)
         } else {
             print("postgres: skipped (no --database-url, LOOM_DATABASE_URL or DATABASE_URL)")

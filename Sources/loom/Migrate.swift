@@ -8,15 +8,10 @@ struct Migrate: AsyncParsableCommand {
         abstract: "Apply the database schema migrations."
     )
 
-    @Option(name: .customLong("database-url"), help: "PostgreSQL URL (default: $LOOM_DATABASE_URL or $DATABASE_URL).")
-    var databaseURL: String?
+    @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard let url = databaseURL ?? environment["LOOM_DATABASE_URL"] ?? environment["DATABASE_URL"] else {
-            throw ValidationError("no database: pass --database-url or set LOOM_DATABASE_URL")
-        }
-        let pool = PostgresPool(.init(url: url, size: 1, applicationName: "loom-migrate"))
+        let pool = PostgresPool(.init(url: try database.requiredURL(), size: 1, applicationName: "loom-migrate"))
         do {
             let applied = try await Migrator.bundled().migrate(pool)
             print(applied.isEmpty ? "migrate: up to date" : "migrate: applied \(applied.map(String.init).joined(separator: ", "))")
