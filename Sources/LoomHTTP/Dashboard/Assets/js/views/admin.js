@@ -1,6 +1,6 @@
 // Admin (admin token): workers with slots and heartbeats, drain and undrain; the queue;
 // users, with new users and credits.
-import { get, post } from "../api.js";
+import { get, itemsOf, post } from "../api.js";
 import { badge, clear, errorBox, formatDate, formatDuration, h, secondsBetween, section, shortID, toast } from "../dom.js";
 import { currentUser } from "../main.js";
 
@@ -47,7 +47,7 @@ export function renderAdmin(main) {
       clear(workers).append(errorBox(error));
       return true;
     }
-    const items = Array.isArray(list) ? list : list.items || [];
+    const items = itemsOf(list);
     if (!items.length) {
       clear(workers).append(h("p", { class: "muted" }, "No workers are connected."));
       return true;
@@ -83,7 +83,7 @@ export function renderAdmin(main) {
 
   async function loadUsers() {
     try {
-      const list = await get("/api/admin/users?limit=200");
+      const list = itemsOf(await get("/api/admin/users?limit=200"));
       const name = h("input", { id: "new-user-name", type: "text", required: true, placeholder: "name", "aria-label": "New user's name" });
       const credits = h("input", { id: "new-user-credits", type: "number", min: "0", step: "1", placeholder: "credits", "aria-label": "Starting credits" });
       const admin = h("input", { id: "new-user-admin", type: "checkbox" });

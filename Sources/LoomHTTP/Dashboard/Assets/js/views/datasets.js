@@ -1,5 +1,5 @@
 // Datasets: upload a CSV (with the upload's progress, then the ingestion's), and the list.
-import { get, upload } from "../api.js";
+import { get, listDatasets, upload } from "../api.js";
 import { badge, clear, errorBox, formatBytes, formatDate, h, progressBar, setProgress, toast } from "../dom.js";
 
 const REFRESH_MS = 1500;
@@ -80,9 +80,9 @@ export function renderDatasets(main) {
   async function load() {
     clearTimeout(timer);
     try {
-      const records = await get("/api/datasets");
+      const records = await listDatasets();
       if (stopped) return;
-      records.sort((a, b) => (a.sample === b.sample ? b.created_at.localeCompare(a.created_at) : a.sample ? 1 : -1));
+      records.sort((a, b) => (Boolean(a.sample) === Boolean(b.sample) ? String(b.created_at ?? "").localeCompare(String(a.created_at ?? "")) : a.sample ? 1 : -1));
       clear(body).append(...records.map((record) => h("tr", { dataset: { datasetId: record.id, status: record.status } },
         h("td", null, h("a", { href: `#/datasets/${record.id}` }, record.name), record.sample ? h("span", { class: "tag" }, "sample") : null),
         h("td", null, badge(record.status), record.error_message ? h("div", { class: "form-error small" }, record.error_message) : null),
