@@ -90,7 +90,7 @@ export function renderDatasets(main) {
         h("td", { class: "num" }, record.columns ?? "—"),
         h("td", { class: "num" }, record.bytes ? formatBytes(record.bytes) : "—"),
         h("td", null, formatDate(record.created_at)))));
-      status.textContent = `${records.length} datasets`;
+      status.textContent = records.length === 1 ? "1 dataset" : `${records.length} datasets`;
       if (records.some((record) => record.status === "uploading" || record.status === "ingesting")) timer = setTimeout(load, REFRESH_MS);
     } catch (error) {
       clear(status).append(errorBox(error));
