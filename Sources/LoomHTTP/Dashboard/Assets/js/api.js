@@ -63,6 +63,22 @@ export const post = (path, body) => api("POST", path, body);
 export const put = (path, body) => api("PUT", path, body);
 export const del = (path) => api("DELETE", path);
 
+/** The items of a list answer: an array, or a page `{items, total, limit, offset}`. */
+export function itemsOf(answer) {
+  if (Array.isArray(answer)) return answer;
+  return answer && Array.isArray(answer.items) ? answer.items : [];
+}
+
+/** The caller's datasets and the samples (the list answers as an array or as a page). */
+export async function listDatasets() {
+  return itemsOf(await get("/api/datasets?limit=200"));
+}
+
+/** Ids are UUIDs, which the API has written in upper and in lower case: compare either. */
+export function sameID(a, b) {
+  return a !== null && a !== undefined && b !== null && b !== undefined && String(a).toLowerCase() === String(b).toLowerCase();
+}
+
 /** A binary resource the API guards (plots): a blob URL the caller revokes. */
 export async function blobURL(path) {
   const response = await fetch(path, { headers: headers({ Accept: "*/*" }) });

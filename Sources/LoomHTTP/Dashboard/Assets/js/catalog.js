@@ -1,6 +1,6 @@
 // What each node may be configured with, from GET /api/catalog (built from the Swift
 // definitions), and the caller's datasets with their columns.
-import { get } from "./api.js";
+import { get, sameID } from "./api.js";
 
 let catalog = null;
 
@@ -15,7 +15,8 @@ export async function loadCatalog() {
 const profiles = new Map();
 
 /** The columns of a dataset (by id), from its profile; [] until it is ingested. */
-export async function datasetColumns(id) {
+export async function datasetColumns(reference) {
+  const id = String(reference).toLowerCase();
   if (!profiles.has(id)) {
     profiles.set(id, get(`/api/datasets/${id}`).then((record) => {
       if (record.status !== "ready") profiles.delete(id);
@@ -34,5 +35,5 @@ export function datasetReference(record) {
 }
 
 export function findDataset(datasets, reference) {
-  return datasets.find((record) => record.id === reference || (record.sample && record.name === reference)) || null;
+  return datasets.find((record) => sameID(record.id, reference) || (record.sample && record.name === reference)) || null;
 }

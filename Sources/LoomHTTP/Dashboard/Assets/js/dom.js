@@ -55,8 +55,9 @@ export function badge(status) {
     h("span", { class: "symbol", "aria-hidden": "true" }, SYMBOLS[status] || "•"), status);
 }
 
+/** The first 8 characters of a UUID, in lower case whatever case the API wrote. */
 export function shortID(id) {
-  return id ? id.slice(0, 8) : "";
+  return id ? String(id).slice(0, 8).toLowerCase() : "";
 }
 
 export function formatDate(text) {

@@ -281,7 +281,7 @@ export class GraphView {
     }
     if (details.error) box.state.append(h("div", { class: "node-error" }, details.error));
     box.element.setAttribute("aria-label", `${typeLabel(box.element.dataset.type)} node ${id}: ${status}`);
-    this.drawEdges();
+    this.place(); // the box grew (badge, time, error): the graph's size follows
   }
 
   setProgress(id, fraction) {

@@ -65,7 +65,7 @@ function settings(context) {
       return [
         select("f-datasetId", "dataset", [{ value: "", label: "choose a dataset…" },
           ...ready.map((item) => ({ value: datasetReference(item), label: item.sample ? `${item.name} (sample)` : item.name }))],
-        data.datasetId, set("datasetId", true), record ? `${record.rows ?? "?"} rows × ${record.columns ?? "?"} columns` : null),
+        record ? datasetReference(record) : data.datasetId, set("datasetId", true), record ? `${record.rows ?? "?"} rows × ${record.columns ?? "?"} columns` : null),
         select("f-problemType", "problem type", catalog.problem_types, data.problemType, set("problemType", true)),
         columns.length
           ? select("f-targetColumn", data.problemType === "clustering" ? "column left out (optional)" : "target column",

@@ -1,6 +1,8 @@
 // A job's live events: the WebSocket /api/workflows/{job_id}/stream, resumed after a
 // dropped connection from the last sequence number seen (?after=SEQ). While the socket is
-// down, and where the server has no stream, the page polls the REST API instead.
+// down, and where the server has no stream, the page polls the REST API instead; when the
+// polling sees the job finish, one last connection fetches the events missed meanwhile
+// (the server sends them, then the final one, and closes).
 import { token } from "./api.js";
 
 const FINAL = new Set(["job_completed", "job_failed", "job_cancelled"]);
@@ -16,6 +18,7 @@ export class JobStream {
     this.retries = 0;
     this.closed = false;
     this.finished = false;
+    this.ending = false;
     this.socket = null;
     this.pollTimer = null;
     this.retryTimer = null;
@@ -35,7 +38,7 @@ export class JobStream {
     try {
       socket = new WebSocket(`${scheme}://${location.host}/api/workflows/${this.jobID}/stream?${query}`);
     } catch {
-      this.dropped(false);
+      this.lost(false);
       return;
     }
     this.socket = socket;
@@ -61,8 +64,19 @@ export class JobStream {
     });
     socket.addEventListener("close", () => {
       if (this.socket === socket) this.socket = null;
-      if (!this.closed && !this.finished) this.dropped(opened);
+      this.lost(opened);
     });
+  }
+
+  /** The socket closed, or could not be made: the end, or a drop to recover from. */
+  lost(wasOpen) {
+    if (this.closed) return;
+    if (this.finished || this.ending) {
+      this.finished = true;
+      this.onState("done");
+      return;
+    }
+    this.dropped(wasOpen);
   }
 
   dropped(wasOpen) {
@@ -88,11 +102,14 @@ export class JobStream {
     this.pollTimer = null;
   }
 
-  /** The job finished (seen by polling): no more reconnects. */
+  /** The job finished (seen by polling): no more polling, and no reconnects after one last
+   * connection that catches up (none is needed while the socket is open). */
   finish() {
-    this.finished = true;
+    if (this.finished || this.ending) return;
+    this.ending = true;
     clearTimeout(this.retryTimer);
     this.stopPolling();
+    if (!this.socket) this.connect();
   }
 
   close() {

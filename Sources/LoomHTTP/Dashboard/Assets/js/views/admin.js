@@ -1,10 +1,16 @@
 // Admin (admin token): workers with slots and heartbeats, drain and undrain; the queue;
 // users, with new users and credits.
-import { get, post } from "../api.js";
+import { get, itemsOf, post } from "../api.js";
 import { badge, clear, errorBox, formatDate, formatDuration, h, secondsBetween, section, shortID, toast } from "../dom.js";
 import { currentUser } from "../main.js";
 
 const QUEUE_ORDER = ["pending", "queued", "running", "completed", "failed", "cancelled"];
+
+/** A worker's address as NIO describes a peer ("[IPv4]127.0.0.1/127.0.0.1:58720") made short. */
+function hostName(host) {
+  const match = /^\[IPv[46]\][^/]*\/(.+)$/.exec(host || "");
+  return match ? match[1] : host || "—";
+}
 
 export function renderAdmin(main) {
   const user = currentUser();
@@ -16,8 +22,7 @@ export function renderAdmin(main) {
   const queue = h("div", { id: "queue" });
   const users = h("div", { id: "users" });
   main.append(h("div", { class: "page-head" }, h("h1", null, "Admin")),
-    h("div", { class: "grid-2" }, section("Queue", queue), section("Workers", workers)),
-    section("Users", users));
+    section("Workers", workers), section("Queue", queue), section("Users", users));
 
   let timer = null;
   let stopped = false;
@@ -47,7 +52,7 @@ export function renderAdmin(main) {
       clear(workers).append(errorBox(error));
       return true;
     }
-    const items = Array.isArray(list) ? list : list.items || [];
+    const items = itemsOf(list);
     if (!items.length) {
       clear(workers).append(h("p", { class: "muted" }, "No workers are connected."));
       return true;
@@ -59,7 +64,7 @@ export function renderAdmin(main) {
         const draining = worker.state === "draining";
         return h("tr", { dataset: { instanceId: worker.instance_id } },
           h("td", null, worker.name, h("div", { class: "mono muted small" }, shortID(worker.instance_id))),
-          h("td", null, worker.host),
+          h("td", { class: "mono small" }, hostName(worker.host)),
           h("td", { class: "num" }, String(worker.slots)),
           h("td", { class: "num" }, String(Array.isArray(worker.running_jobs) ? worker.running_jobs.length : worker.running_jobs ?? 0)),
           h("td", { title: formatDate(worker.last_heartbeat_at) }, age === null ? "—" : `${formatDuration(age)} ago`),
@@ -83,7 +88,7 @@ export function renderAdmin(main) {
 
   async function loadUsers() {
     try {
-      const list = await get("/api/admin/users?limit=200");
+      const list = itemsOf(await get("/api/admin/users?limit=200"));
       const name = h("input", { id: "new-user-name", type: "text", required: true, placeholder: "name", "aria-label": "New user's name" });
       const credits = h("input", { id: "new-user-credits", type: "number", min: "0", step: "1", placeholder: "credits", "aria-label": "Starting credits" });
       const admin = h("input", { id: "new-user-admin", type: "checkbox" });

@@ -1,5 +1,5 @@
 // The canvas: design a workflow from a palette, connect, configure, validate, save, execute.
-import { ApiError, get, post, put } from "../api.js";
+import { ApiError, get, listDatasets, post, put } from "../api.js";
 import { clear, errorBox, h, toast } from "../dom.js";
 import { GraphView } from "../graph.js";
 import { COLUMN_GAP, NODE_WIDTH, ROW_HEIGHT, cycles, layout } from "../layout.js";
@@ -336,7 +336,7 @@ export function renderCanvas(main, id) {
 
   (async () => {
     try {
-      [catalog, datasets] = await Promise.all([loadCatalog(), get("/api/datasets")]);
+      [catalog, datasets] = await Promise.all([loadCatalog(), listDatasets()]);
       if (state.id) {
         const record = await get(`/api/workflows/${state.id}`);
         state.name = record.name;

@@ -1,5 +1,5 @@
 // Datasets: upload a CSV (with the upload's progress, then the ingestion's), and the list.
-import { get, upload } from "../api.js";
+import { get, listDatasets, upload } from "../api.js";
 import { badge, clear, errorBox, formatBytes, formatDate, h, progressBar, setProgress, toast } from "../dom.js";
 
 const REFRESH_MS = 1500;
@@ -80,9 +80,9 @@ export function renderDatasets(main) {
   async function load() {
     clearTimeout(timer);
     try {
-      const records = await get("/api/datasets");
+      const records = await listDatasets();
       if (stopped) return;
-      records.sort((a, b) => (a.sample === b.sample ? b.created_at.localeCompare(a.created_at) : a.sample ? 1 : -1));
+      records.sort((a, b) => (Boolean(a.sample) === Boolean(b.sample) ? String(b.created_at ?? "").localeCompare(String(a.created_at ?? "")) : a.sample ? 1 : -1));
       clear(body).append(...records.map((record) => h("tr", { dataset: { datasetId: record.id, status: record.status } },
         h("td", null, h("a", { href: `#/datasets/${record.id}` }, record.name), record.sample ? h("span", { class: "tag" }, "sample") : null),
         h("td", null, badge(record.status), record.error_message ? h("div", { class: "form-error small" }, record.error_message) : null),
@@ -90,7 +90,7 @@ export function renderDatasets(main) {
         h("td", { class: "num" }, record.columns ?? "—"),
         h("td", { class: "num" }, record.bytes ? formatBytes(record.bytes) : "—"),
         h("td", null, formatDate(record.created_at)))));
-      status.textContent = `${records.length} datasets`;
+      status.textContent = records.length === 1 ? "1 dataset" : `${records.length} datasets`;
       if (records.some((record) => record.status === "uploading" || record.status === "ingesting")) timer = setTimeout(load, REFRESH_MS);
     } catch (error) {
       clear(status).append(errorBox(error));

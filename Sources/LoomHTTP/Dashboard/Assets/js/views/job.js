@@ -1,9 +1,10 @@
 // One job: its workflow drawn with each node's live status, the errors, the metrics of
 // each model side by side, the plots, and cancel and retry.
-import { get, post } from "../api.js";
+import { get, listDatasets, post } from "../api.js";
 import { badge, clear, errorBox, formatDate, formatDuration, h, secondsBetween, shortID, toast } from "../dom.js";
 import { GraphView } from "../graph.js";
 import { layout } from "../layout.js";
+import { findDataset } from "../catalog.js";
 import { metricsTable, showPlots } from "../metrics.js";
 import { jobSubject } from "../names.js";
 import { JobStream } from "../stream.js";
@@ -41,7 +42,7 @@ export function renderJob(main, jobID) {
   function nodeSummary(node) {
     const data = node.data || {};
     if (node.type === "dataset") {
-      const record = datasets.find((item) => item.id === data.datasetId || item.name === data.datasetId);
+      const record = findDataset(datasets, data.datasetId);
       return `${record ? record.name : data.datasetId || ""}${data.targetColumn ? ` → ${data.targetColumn}` : ""}`;
     }
     return data.algorithm || data.method || (data.metrics || data.plots || []).join(", ") || "";
@@ -63,7 +64,7 @@ export function renderJob(main, jobID) {
       ...fact("Created", formatDate(job.created_at)),
       ...fact("Started", formatDate(job.started_at)),
       ...fact("Duration", formatDuration(duration)),
-      ...fact("Credits", job.credit_cost !== null && job.credit_cost !== undefined ? `${job.credit_cost} charged` : `${job.credit_estimate} estimated`),
+      ...fact("Credits", job.credit_cost != null ? `${job.credit_cost} charged` : job.credit_estimate != null ? `${job.credit_estimate} estimated` : "—"),
       ...fact("Attempt", `${job.attempt} of ${job.max_tries}`));
     clear(errorHolder);
     if (job.error_message) errorHolder.append(h("div", { class: "notice notice-error", role: "alert", id: "job-error" }, h("strong", null, "Failed: "), job.error_message));
@@ -115,10 +116,7 @@ export function renderJob(main, jobID) {
         }
         if (nodes.some((node) => node.status === "completed") || FINISHED.has(job.status)) await refreshResults();
       }
-      if (FINISHED.has(job.status) && stream) {
-        stream.finish();
-        liveState.textContent = "";
-      }
+      if (FINISHED.has(job.status) && stream) stream.finish();
     } catch (error) {
       if (!stopped) liveState.textContent = `could not refresh: ${error.message}`;
     }
@@ -172,7 +170,7 @@ export function renderJob(main, jobID) {
       job = await get(`/api/jobs/${jobID}`);
       showJob();
       if (job.kind === "workflow" && job.workflow_snapshot_id) {
-        [snapshot, datasets] = await Promise.all([get(`/api/snapshots/${job.workflow_snapshot_id}`), get("/api/datasets").catch(() => [])]);
+        [snapshot, datasets] = await Promise.all([get(`/api/snapshots/${job.workflow_snapshot_id}`), listDatasets().catch(() => [])]);
         graph.setGraph(snapshot.nodes, snapshot.edges, layout(snapshot.nodes, snapshot.edges));
         for (const node of snapshot.nodes) setNode(node.id, "pending");
       } else {
@@ -184,7 +182,8 @@ export function renderJob(main, jobID) {
       stream = new JobStream(jobID, {
         onMessage, onPoll: poll,
         onState: (state) => {
-          liveState.textContent = state === "live" ? "● live" : state === "reconnecting" ? "reconnecting…" : "updating every few seconds";
+          const words = { live: "● live", reconnecting: "reconnecting…", polling: "updating every few seconds", done: "" };
+          liveState.textContent = words[state];
         },
       });
       stream.start();

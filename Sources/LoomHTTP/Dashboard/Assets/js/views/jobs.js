@@ -63,6 +63,6 @@ async function row(job) {
       job.kind === "ingestion" ? h("span", { class: "tag" }, "ingestion") : null),
     h("td", null, formatDate(job.started_at)),
     h("td", { class: "num" }, formatDuration(duration)),
-    h("td", { class: "num", title: job.credit_cost === null ? "estimate" : "charged" },
-      credits === null || credits === undefined ? "—" : `${credits}${job.credit_cost === null ? " (est.)" : ""}`));
+    h("td", { class: "num", title: job.credit_cost == null ? "estimate" : "charged" },
+      credits == null ? "—" : `${credits}${job.credit_cost == null ? " (est.)" : ""}`));
 }

@@ -1,16 +1,13 @@
 import Foundation
 import Testing
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Debian's Chromium driven headless through chromedriver (the W3C WebDriver protocol over
-/// HTTP, with URLSession). `scripts/setup` installs both; tests that need them are skipped,
-/// saying so, where they are missing.
+/// HTTP). `scripts/setup` installs both; tests that need them are skipped, saying so, where
+/// they are missing.
 enum DashboardBrowser {
     static let chromedriver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].first { FileManager.default.isExecutableFile(atPath: $0) }
     static let chromium = ["/usr/bin/chromium", "/usr/lib/chromium/chromium"].first { FileManager.default.isExecutableFile(atPath: $0) }
@@ -36,22 +33,23 @@ struct WebDriverError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A chromedriver process on a free loopback port.
+/// A chromedriver process on a free loopback port, started like the cluster's processes
+/// (posix_spawn, its output in the cluster's log folder).
 final class ChromeDriverProcess: @unchecked Sendable {
-    let process = Process()
+    let child: Child
     let base: String
     private let profile: URL
 
-    init() throws {
+    init(logDirectory: String) throws {
         guard let path = DashboardBrowser.chromedriver else { throw WebDriverError(DashboardBrowser.missing) }
-        let port = try Self.freePort()
+        let port = Cluster.freePort()
         base = "http://127.0.0.1:\(port)"
         profile = FileManager.default.temporaryDirectory.appendingPathComponent("loom-chrome-\(UUID().uuidString)")
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["--port=\(port)", "--allowed-ips=127.0.0.1"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        var environment = ["PATH": "/usr/bin:/bin"]
+        environment["HOME"] = ProcessInfo.processInfo.environment["HOME"] ?? "/tmp"
+        child = try Child(
+            [path, "--port=\(port)", "--allowed-ips=127.0.0.1"], environment: environment, name: "chromedriver",
+            logDirectory: logDirectory)
     }
 
     /// Waits until the driver answers /status.
@@ -65,14 +63,14 @@ final class ChromeDriverProcess: @unchecked Sendable {
             } catch {
                 last = "\(error)"
             }
-            guard process.isRunning else { throw WebDriverError("chromedriver exited with status \(process.terminationStatus)") }
+            if let status = child.poll() { throw WebDriverError("chromedriver exited with status \(status): \(child.log.suffix(2_000))") }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw WebDriverError("chromedriver did not start: \(last)")
     }
 
     /// A new headless browser window of a laptop's size.
-    func session(width: Int = 1440, height: Int = 900) async throws -> WebSession {
+    func session(width: Int = 1366, height: Int = 768) async throws -> WebSession {
         let capabilities: [String: Any] = [
             "capabilities": [
                 "alwaysMatch": [
@@ -97,35 +95,15 @@ final class ChromeDriverProcess: @unchecked Sendable {
     }
 
     /// Asks the driver to shut down (it closes its browsers); kills it if it does not.
-    /// SIGTERM is not enough: a child of the test process may inherit a blocked SIGTERM.
     func stop() async {
-        if process.isRunning {
+        if child.poll() == nil {
             _ = try? await WebSession.request(base, "GET", "/shutdown")
-            for _ in 0..<50 where process.isRunning {
-                try? await Task.sleep(for: .milliseconds(100))
+            if await child.wait(timeout: .seconds(5)) == nil {
+                child.signal(SIGKILL)
+                _ = await child.wait(timeout: .seconds(5))
             }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: profile)
-    }
-
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw WebDriverError("no socket") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw WebDriverError("could not find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 
@@ -214,11 +192,28 @@ struct WebSession: Sendable {
         try await command("DELETE", "/actions")
     }
 
-    /// Polls `condition` (a script returning true when done) for up to `timeout`.
-    func wait(
-        _ what: String, timeout: Duration = .seconds(30), _ condition: String, _ arguments: [Any] = [],
-        sourceLocation: SourceLocation = #_sourceLocation
-    ) async throws {
+    /// Presses the mouse on an element and lets go `dx`, `dy` pixels away from where it was pressed.
+    func drag(_ css: String, by dx: Int, _ dy: Int) async throws {
+        let element = try await find(css)
+        try await command("POST", "/actions", [
+            "actions": [
+                [
+                    "type": "pointer", "id": "mouse", "parameters": ["pointerType": "mouse"],
+                    "actions": [
+                        ["type": "pointerMove", "duration": 0, "origin": element.reference, "x": 0, "y": 0],
+                        ["type": "pointerDown", "button": 0],
+                        ["type": "pointerMove", "duration": 150, "origin": "pointer", "x": dx, "y": dy],
+                        ["type": "pointerUp", "button": 0],
+                    ] as [[String: Any]],
+                ] as [String: Any]
+            ]
+        ])
+        try await command("DELETE", "/actions")
+    }
+
+    /// Polls `condition` (a script returning true when done, with `arguments`) for up to
+    /// `timeout`: a bound against hanging, not a claim about speed.
+    func wait(_ what: String, _ condition: String, _ arguments: [Any] = [], timeout: Duration = .seconds(30)) async throws {
         DashboardBrowser.trace("waiting until \(what)")
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
