@@ -16,8 +16,20 @@ public struct ChunkEncoder: Sendable {
         try encode(table, rows: 0..<table.rowCount)
     }
 
+    /// `encode` for a table whose float64 column i, when `decimalScales[i]` is not nil,
+    /// holds only values m/10^k exactly as parsed with k at most that scale and the scale
+    /// the least such (the CSV reader's fast path knows this). The bytes are the same;
+    /// the decimal plan just skips its trial divisions.
+    func encode(_ table: Table, decimalScales: [Int?]) throws(ChunkError) -> [UInt8] {
+        try encode(table, rows: 0..<table.rowCount, decimalScales: decimalScales)
+    }
+
     /// Encodes rows `rows` of `table`, which must lie within the table.
     public func encode(_ table: Table, rows: Range<Int>) throws(ChunkError) -> [UInt8] {
+        try encode(table, rows: rows, decimalScales: nil)
+    }
+
+    func encode(_ table: Table, rows: Range<Int>, decimalScales: [Int?]?) throws(ChunkError) -> [UInt8] {
         precondition(rows.lowerBound >= 0 && rows.upperBound <= table.rowCount, "rows \(rows) outside the table")
         guard rows.count <= Int(UInt32.max) else { throw .tooManyRows(rows.count, limit: Int(UInt32.max)) }
         guard table.columnCount <= Int(UInt16.max) else { throw .tooManyColumns(table.columnCount) }
@@ -36,8 +48,8 @@ public struct ChunkEncoder: Sendable {
             writer.output.append(column.type.rawValue)
             writer.output.append(column.isNullable ? ChunkFormat.nullableFlag : 0)
         }
-        for column in table.columns {
-            try writer.writeColumn(column, rows: rows)
+        for (index, column) in table.columns.enumerated() {
+            try writer.writeColumn(column, rows: rows, decimalScale: decimalScales?[index] ?? nil)
         }
         let checksum = XXHash64.hash(UnsafeRawBufferPointer(start: writer.output.base, count: writer.output.count))
         writer.output.append(checksum)
@@ -51,6 +63,8 @@ final class ChunkWriter {
     private let staging = ByteStorage(capacity: 1 << 16)
     private let shuffled = ByteStorage(capacity: 1 << 16)
     private let validityBits = ByteStorage(capacity: 1 << 13)
+    /// A float64 column's decimal mantissas, found while planning and then packed.
+    private let mantissas = ByteStorage(capacity: 1 << 16)
     private let compresses: Bool
 
     init(compresses: Bool, estimatedSize: Int) {
@@ -58,7 +72,7 @@ final class ChunkWriter {
         output = ByteStorage(capacity: estimatedSize)
     }
 
-    func writeColumn(_ column: Column, rows: Range<Int>) throws(ChunkError) {
+    func writeColumn(_ column: Column, rows: Range<Int>, decimalScale: Int? = nil) throws(ChunkError) {
         let count = rows.count
         var validity: UnsafePointer<UInt8>? = nil
         if let bitmap = column.validity {
@@ -75,7 +89,7 @@ final class ChunkWriter {
         switch column.values {
         case .float64(let values):
             try values.withUnsafeBufferPointer { all throws(ChunkError) in
-                try writeFloat64(UnsafeBufferPointer(rebasing: all[rows]), validity: validity, column: column.name)
+                try writeFloat64(UnsafeBufferPointer(rebasing: all[rows]), validity: validity, decimalScale: decimalScale, column: column.name)
             }
         case .int64(let values):
             try values.withUnsafeBufferPointer { all throws(ChunkError) in
@@ -94,18 +108,19 @@ final class ChunkWriter {
         }
     }
 
-    private func writeFloat64(_ values: UnsafeBufferPointer<Double>, validity: UnsafePointer<UInt8>?, column: String) throws(ChunkError) {
-        if let plan = DecimalPlan(values, validity: validity) {
+    private func writeFloat64(
+        _ values: UnsafeBufferPointer<Double>, validity: UnsafePointer<UInt8>?, decimalScale: Int?, column: String
+    ) throws(ChunkError) {
+        let mantissas = self.mantissas.scratch(values.count * 8).bindMemory(to: Int64.self, capacity: values.count)
+        if let plan = DecimalPlan(values, validity: validity, mantissas: mantissas, knownScale: decimalScale) {
             output.append(ColumnEncoding.decimal.rawValue)
             output.append(UInt8(plan.scale))
             output.append(plan.minimum)
             output.append(UInt8(plan.width))
-            let factor = DecimalPlan.powersOfTen[plan.scale]
             let minimum = plan.minimum
             try writePacked(count: values.count, width: plan.width, column: column) { row in
-                let value = values[row]
-                guard isValid(validity, row), !DecimalPlan.isException(value) else { return 0 }
-                return UInt64(bitPattern: Int64((value * factor).rounded()) &- minimum)
+                let mantissa = mantissas[row]
+                return mantissa == DecimalPlan.noMantissa ? 0 : UInt64(bitPattern: mantissa &- minimum)
             }
             // Values no decimal can hold (NaN, ±infinity, -0.0), patched in by row.
             output.append(UInt32(plan.exceptions.count))
@@ -334,32 +349,71 @@ struct DecimalPlan {
         !value.isFinite || (value == 0 && value.sign == .minus)
     }
 
+    /// The mantissa written for a null row or an exception (never a real one, which is
+    /// within ±2^50).
+    static let noMantissa = Int64.min
+
+    /// `value` rounded to the nearest integer, ties to even, for |value| < 2^51 (larger
+    /// products are refused before it matters): adding 1.5·2^52 leaves no fraction bits
+    /// (two adds, where `rounded()` is a libm call). Rounding ties either way makes the
+    /// same plans: a product that is a tie is never exact at that scale, whichever
+    /// neighbour is tried.
+    @inline(__always)
+    static func roundedMantissa(_ value: Double) -> Double {
+        let shift = 6_755_399_441_055_744.0  // 1.5 · 2^52
+        return (value + shift) - shift
+    }
+
     /// nil when some value is not m/10^k for any k ≤ 15 and |m| ≤ 2^50, bit for bit
-    /// (most computed values are not), or when too many are exceptions.
-    init?(_ values: UnsafeBufferPointer<Double>, validity: UnsafePointer<UInt8>?) {
-        var scale = 0
-        var factor = 1.0
+    /// (most computed values are not), or when too many are exceptions. On success
+    /// `mantissas` (one per value) holds each value's m, or `noMantissa` for a null row or
+    /// an exception.
+    ///
+    /// `knownScale`, when given, is the scale the search would settle on, known from
+    /// parsing: every value is m/10^k exactly as parsed (m below 2^53) and `knownScale`
+    /// is the largest k once trailing zeros are dropped. Every value is exact there
+    /// (m·10^(s−k) / 10^s rounds to the same double as m/10^k, both being correctly
+    /// rounded quotients of exact doubles), and at no smaller scale (a decimal with fewer
+    /// places is at least one part in 10^15 away, more than any double confuses), so the
+    /// plan only rounds the products, skipping the trial divisions.
+    init?(
+        _ values: UnsafeBufferPointer<Double>, validity: UnsafePointer<UInt8>?, mantissas: UnsafeMutablePointer<Int64>,
+        knownScale: Int? = nil
+    ) {
+        var scale = knownScale ?? 0
+        guard scale <= ChunkFormat.maximumDecimalScale else { return nil }
+        var factor = Self.powersOfTen[scale]
         var minimum = Int64.max
         var maximum = Int64.min
         var exceptions = [UInt32]()
         let limit = Double(Self.mantissaLimit)
-        for row in 0..<values.count where isValid(validity, row) {
+        for row in 0..<values.count {
             let value = values[row]
+            guard isValid(validity, row) else {
+                mantissas[row] = Self.noMantissa
+                continue
+            }
             if Self.isException(value) {
                 guard exceptions.count < values.count / Self.exceptionRatio else { return nil }
                 exceptions.append(UInt32(row))
+                mantissas[row] = Self.noMantissa
                 continue
             }
             while true {
-                let scaled = (value * factor).rounded()
-                if abs(scaled) <= limit {
+                let product = value * factor
+                let scaled = Self.roundedMantissa(product)
+                if abs(product) < 2 * limit, abs(scaled) <= limit {
                     let mantissa = Int64(scaled)
-                    if (Double(mantissa) / factor).bitPattern == value.bitPattern {
+                    if knownScale != nil || (scaled / factor).bitPattern == value.bitPattern {
+                        assert((scaled / factor).bitPattern == value.bitPattern, "\(value) is not a decimal of scale \(scale)")
                         minimum = min(minimum, mantissa)
                         maximum = max(maximum, mantissa)
+                        mantissas[row] = mantissa
                         break
                     }
                 }
+                // Past the limit at the known scale: the search would try larger ones in vain.
+                if knownScale != nil { return nil }
                 // Every value accepted so far is also exact at the next scale, ten times larger.
                 scale += 1
                 guard scale <= ChunkFormat.maximumDecimalScale else { return nil }
@@ -368,6 +422,7 @@ struct DecimalPlan {
                     minimum *= 10
                     maximum *= 10
                     guard abs(minimum) <= Self.mantissaLimit, abs(maximum) <= Self.mantissaLimit else { return nil }
+                    for earlier in 0..<row where mantissas[earlier] != Self.noMantissa { mantissas[earlier] *= 10 }
                 }
             }
         }

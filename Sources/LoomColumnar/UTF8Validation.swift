@@ -6,7 +6,14 @@ enum UTF8Validation {
         let count = bytes.count
         var index = 0
         while index < count {
-            // ASCII fast path, eight bytes at a time.
+            // ASCII fast paths, 32 and then eight bytes at a time.
+            if index + 32 <= count,
+                (base.loadLE64(index) | base.loadLE64(index + 8) | base.loadLE64(index + 16) | base.loadLE64(index + 24))
+                    & 0x8080_8080_8080_8080 == 0
+            {
+                index += 32
+                continue
+            }
             if index + 8 <= count, base.loadLE64(index) & 0x8080_8080_8080_8080 == 0 {
                 index += 8
                 continue

@@ -11,7 +11,10 @@ import LoomColumnar
 
 let rows = 1_000_000
 let path = "/tmp/loom-bench-csv-1m.csv"
-let runs = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 5 : 5
+// Arguments: [runs, default 5] [thread counts, comma-separated, default 2,1]
+let arguments = CommandLine.arguments
+let runs = arguments.count > 1 ? Int(arguments[1]) ?? 5 : 5
+let threadCounts = arguments.count > 2 ? arguments[2].split(separator: ",").compactMap { Int($0) } : [2, 1]
 
 struct SplitMix {
     var state: UInt64
@@ -82,7 +85,7 @@ let fileBytes = Int(info.st_size)
 let megabytes = Double(fileBytes) / 1e6
 print("file: \(path), \(String(format: "%.1f", megabytes)) MB, \(rows) rows × 10 columns")
 
-for concurrency in [2, 1] {
+for concurrency in threadCounts {
     var best = Double.infinity
     var bestCPU = Double.infinity
     var chunkBytes = 0

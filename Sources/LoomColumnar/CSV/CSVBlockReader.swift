@@ -69,10 +69,12 @@ final class CSVBlockReader {
         }
         end += count
         totalRead += count
-        if totalRead > maxFileBytes {
-            throw CSVError(.fileTooLarge, "the file is larger than the limit of \(maxFileBytes) bytes")
-        }
+        if totalRead > maxFileBytes { throw Self.tooLarge(maxFileBytes) }
         return true
+    }
+
+    static func tooLarge(_ maxFileBytes: Int) -> CSVError {
+        CSVError(.fileTooLarge, "the file is larger than the limit of \(maxFileBytes) bytes")
     }
 
     func skip(_ count: Int) {
@@ -80,13 +82,40 @@ final class CSVBlockReader {
         start += count
     }
 
-    /// Copies the next `count` bytes out; nil when the stream ends first.
+    /// The next `count` bytes; nil when the stream ends first. What the buffer holds is
+    /// copied, and the rest is read straight into the block: pass two knows its block
+    /// sizes, so most of its bytes never pass through the buffer.
     func take(_ count: Int) throws(CSVError) -> [UInt8]? {
-        try fill(atLeast: count)
-        guard end - start >= count else { return nil }
-        let block = [UInt8](UnsafeRawBufferPointer(start: buffer + start, count: count))
-        start += count
-        return block
+        guard count > 0 else { return [] }
+        var failure: CSVError? = nil
+        let block = [UInt8](unsafeUninitializedCapacity: count) { target, initialized in
+            let base = UnsafeMutableRawPointer(target.baseAddress!)
+            let buffered = min(count, end - start)
+            base.copyMemory(from: buffer + start, byteCount: buffered)
+            start += buffered
+            var filled = buffered
+            while filled < count, !atEnd {
+                do throws(CSVError) {
+                    let read = try stream.read(into: UnsafeMutableRawBufferPointer(start: base + filled, count: count - filled))
+                    if read == 0 {
+                        atEnd = true
+                        break
+                    }
+                    filled += read
+                    totalRead += read
+                    if totalRead > maxFileBytes {
+                        failure = Self.tooLarge(maxFileBytes)
+                        break
+                    }
+                } catch {
+                    failure = error
+                    break
+                }
+            }
+            initialized = filled
+        }
+        if let failure { throw failure }
+        return block.count == count ? block : nil
     }
 
     /// Strips a UTF-8 byte order mark at the current position (the start of the file).

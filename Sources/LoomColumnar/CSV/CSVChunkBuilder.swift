@@ -16,6 +16,10 @@ final class CSVChunkBuilder {
     let capacity: Int
     private let columns: UnsafeMutableBufferPointer<CSVColumnBuilder>
     private let powersOfTen = PowersOfTen()
+    private let stopFinder: CSVStopFinder
+    /// Per column: the largest decimal scale of the values the fast path wrote, or -1
+    /// once a value was written another way (see `decimalScales`).
+    private let scales: UnsafeMutablePointer<Int>
 
     init(
         parser: CSVValueParser, tokenizer: CSVTokenizer, schema: [ColumnSchema], raggedRows: CSVOptions.RaggedRows,
@@ -26,7 +30,10 @@ final class CSVChunkBuilder {
         self.schema = schema
         self.raggedRows = raggedRows
         capacity = expectedRows
+        stopFinder = CSVStopFinder(delimiter: tokenizer.delimiter)
         columns = .allocate(capacity: schema.count)
+        scales = .allocate(capacity: schema.count)
+        scales.initialize(repeating: 0, count: schema.count)
         for (index, column) in schema.enumerated() {
             (columns.baseAddress! + index).initialize(to: CSVColumnBuilder(
                 type: column.type, nullable: column.isNullable, capacity: expectedRows, maxDictionaryEntries: maxDictionaryEntries))
@@ -37,10 +44,13 @@ final class CSVChunkBuilder {
         for column in columns { column.deallocate() }
         columns.deinitialize()
         columns.deallocate()
+        scales.deallocate()
     }
 
     /// Builds the block's table: its rows, which pass one counted as `expectedRows`.
-    func build(_ bytes: UnsafeRawBufferPointer) throws(CSVError) -> Table {
+    /// `decimalScales` tells the chunk encoder, per float64 column, the decimal scale of
+    /// its values when the fast path read them all (each m/10^k, exactly as parsed).
+    func build(_ bytes: UnsafeRawBufferPointer) throws(CSVError) -> (table: Table, decimalScales: [Int?]) {
         var fields = CSVFieldBuffer()
         defer { fields.deallocate() }
         var scratch = [UInt8]()
@@ -61,7 +71,9 @@ final class CSVChunkBuilder {
                 row += 1
             }
         }
-        return Table(uncheckedRowCount: row, columns: schema.indices.map { columns[$0].finish(name: schema[$0].name, rows: row) })
+        let table = Table(uncheckedRowCount: row, columns: schema.indices.map { columns[$0].finish(name: schema[$0].name, rows: row) })
+        let decimalScales = schema.indices.map { schema[$0].type == .float64 && scales[$0] >= 0 ? scales[$0] : nil }
+        return (table, decimalScales)
     }
 
     /// The general path: one tokenized row.
@@ -70,7 +82,9 @@ final class CSVChunkBuilder {
     ) throws(CSVError) {
         let used = try CSVInference.usableFieldCount(fields.count, expected: columns.count, policy: raggedRows, line: line)
         for index in 0..<used {
-            try columns[index].set(fields[index], bytes: bytes, parser: parser, scratch: &scratch, row: row, line: line, column: index + 1)
+            if try columns[index].set(fields[index], bytes: bytes, parser: parser, scratch: &scratch, row: row, line: line, column: index + 1) {
+                scales[index] = -1
+            }
         }
         for index in used..<columns.count { try columns[index].setNull(row: row, line: line, column: index + 1) }
     }
@@ -85,15 +99,17 @@ final class CSVChunkBuilder {
         let last = columns.count - 1
         let powers = UnsafePointer(powersOfTen.table)
         var position = start
-        @inline(__always) func byte(_ index: Int) -> UInt8 { base.load(fromByteOffset: index, as: UInt8.self) }
         for index in 0...last {
             let isLast = index == last
             switch columns[index].type {
             case .float64:
-                guard let (value, end) = CSVFastNumber.double(base, from: position, count: count, powersOfTen: powers),
+                guard let (value, end, scale) = CSVFastNumber.double(base, from: position, count: count, powersOfTen: powers),
                     let next = CSVTokenizer.plainFieldEnd(base, count: count, at: end, isLast: isLast, delimiter: delimiter)
                 else { return nil }
                 columns[index].setDouble(value, row: row)
+                // A column marked -1 (a value the fast path did not read) stays marked.
+                let known = scales[index]
+                if known >= 0, scale > known { scales[index] = scale }
                 position = next
             case .int64:
                 guard let (value, end) = CSVFastNumber.integer(base, from: position, count: count),
@@ -102,8 +118,7 @@ final class CSVChunkBuilder {
                 columns[index].setInteger(value, row: row)
                 position = next
             case .string:
-                var end = position
-                while end < count, table[Int(byte(end))] != CSVCharacterClass.stop { end += 1 }
+                let end = stopFinder.stop(base, from: position, count: count, table: table)
                 let text = UnsafeRawBufferPointer(start: base + position, count: end - position)
                 guard let next = CSVTokenizer.plainFieldEnd(base, count: count, at: end, isLast: isLast, delimiter: delimiter),
                     !parser.mightBeMissing(text)

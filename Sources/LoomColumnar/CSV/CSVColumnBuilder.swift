@@ -75,12 +75,14 @@ struct CSVColumnBuilder {
     }
 
     /// The general path for one field of a row: any text the first pass accepted for the
-    /// column's type, or a missing value.
+    /// column's type, or a missing value. Returns whether it wrote a float64 value (the
+    /// chunk then has a value the fast path did not read).
     @inline(__always)
+    @discardableResult
     mutating func set(
         _ field: CSVField, bytes: UnsafeRawBufferPointer, parser: CSVValueParser, scratch: inout [UInt8], row: Int, line: Int,
         column: Int
-    ) throws(CSVError) {
+    ) throws(CSVError) -> Bool {
         let text = UnsafeRawBufferPointer(rebasing: bytes[field.start..<field.end])
         switch type {
         case .float64:
@@ -88,9 +90,11 @@ struct CSVColumnBuilder {
                 setDouble(value, row: row)
             } else if parser.isMissing(text, classes: field.classes) {
                 try setNull(row: row, line: line, column: column)
+                return false
             } else {
                 setDouble(CSVValueParser.slowDoubleValue(text), row: row)
             }
+            return true
         case .int64:
             if let value = CSVValueParser.parseInteger(text) {
                 setInteger(value, row: row)
@@ -102,13 +106,20 @@ struct CSVColumnBuilder {
                 throw Self.changed(line: line, column: column)
             }
         case .bool:
-            if parser.isMissing(text, classes: field.classes) { return try setNull(row: row, line: line, column: column) }
+            if parser.isMissing(text, classes: field.classes) {
+                try setNull(row: row, line: line, column: column)
+                return false
+            }
             values.storeBytes(of: CSVValueParser.boolValue(text), toByteOffset: row, as: Bool.self)
             markPresent(row)
         case .string:
-            if parser.isMissing(text, classes: field.classes) { return try setNull(row: row, line: line, column: column) }
+            if parser.isMissing(text, classes: field.classes) {
+                try setNull(row: row, line: line, column: column)
+                return false
+            }
             field.withBytes(in: bytes, scratch: &scratch) { setString($0, row: row) }
         }
+        return false
     }
 
     mutating func setNull(row: Int, line: Int, column: Int) throws(CSVError) {

@@ -23,12 +23,19 @@ struct CSVInference: CSVRowVisitor {
         defer { fields.deallocate() }
         var cursor = CSVTokenizer.Cursor()
         var blockRows = 0
+        // The fast path's kinds, kept apart from `kinds` (which `visitRow` updates) and
+        // joined to them at the end: kinds only ever grow, so the order does not matter.
+        let fastKinds = UnsafeMutableBufferPointer<CSVValueKinds>.allocate(capacity: columnCount)
+        fastKinds.initialize(repeating: [])
+        defer {
+            for index in 0..<columnCount { kinds[index].formUnion(fastKinds[index]) }
+            fastKinds.deallocate()
+        }
         try tokenizer.withTable { (table) throws(CSVError) in
             while cursor.position < bytes.count {
-                let end = kinds.withUnsafeMutableBufferPointer { kinds in
-                    Self.fastRow(bytes, from: cursor.position, kinds: kinds, delimiter: tokenizer.delimiter, table: table, parser: parser)
-                }
-                if let end {
+                if let end = Self.fastRow(
+                    bytes, from: cursor.position, kinds: fastKinds, delimiter: tokenizer.delimiter, table: table, parser: parser)
+                {
                     cursor.position = end
                     cursor.line += 1
                     rows += 1
@@ -62,7 +69,7 @@ struct CSVInference: CSVRowVisitor {
             let fieldStart = position
             if kinds[index].contains(.string) {
                 // The column is text whatever else it holds: only a missing value matters.
-                while position < count, table[Int(byte(position))] != CSVCharacterClass.stop { position += 1 }
+                position = CSVStopFinder(delimiter: delimiter).stop(base, from: position, count: count, table: table)
                 guard let next = CSVTokenizer.plainFieldEnd(base, count: count, at: position, isLast: isLast, delimiter: delimiter),
                     !parser.mightBeMissing(UnsafeRawBufferPointer(start: base + fieldStart, count: position - fieldStart))
                 else { return nil }

@@ -313,7 +313,7 @@ public struct CSVIngestor: Sendable {
         guard reader.available.isEmpty else { throw Self.sourceChanged() }
         return CSVIngestion(
             schema: schema, rowCount: rowCount, chunkCount: chunkIndex, byteCount: scan.totalBytes,
-            delimiter: scan.delimiter, profile: profiler.finish(byteCount: scan.totalBytes, target: target))
+            delimiter: scan.delimiter, profile: profiler.finish(byteCount: scan.totalBytes, target: target, concurrency: options.concurrency))
     }
 
     struct PassTwoInput: Sendable {
@@ -335,7 +335,7 @@ public struct CSVIngestor: Sendable {
         let builder = CSVChunkBuilder(
             parser: parser, tokenizer: tokenizer, schema: schema, raggedRows: options.raggedRows, expectedRows: expectedRows,
             maxDictionaryEntries: options.maxDictionaryEntries)
-        let built: Result<Table, CSVError> = block.withUnsafeBytes { (bytes) -> Result<Table, CSVError> in
+        let built: Result<(table: Table, decimalScales: [Int?]), CSVError> = block.withUnsafeBytes { bytes in
             do throws(CSVError) {
                 return .success(try builder.build(bytes))
             } catch {
@@ -343,14 +343,15 @@ public struct CSVIngestor: Sendable {
             }
         }
         let table: Table
+        let decimalScales: [Int?]
         switch built {
-        case .success(let value): table = value
+        case .success(let value): (table, decimalScales) = value
         case .failure(let error): return .failure(error)
         }
         var encoded: [UInt8]? = nil
         if options.encodesChunks {
             do {
-                encoded = try ChunkEncoder().encode(table)
+                encoded = try ChunkEncoder().encode(table, decimalScales: decimalScales)
             } catch {
                 return .failure(CSVError(.invalidOptions, "the chunk cannot be encoded: \(error)"))
             }

@@ -33,10 +33,23 @@ struct CSVValueParser: Sendable {
     private let missingTokens: [[UInt8]]
     /// Bit n is set when some token has n bytes (n < 64): most fields fail this test alone.
     private let tokenLengths: UInt64
+    /// Bit b is set when some token starts with ASCII byte b (lowercased), or every bit
+    /// when a token starts otherwise: short words like "A" or "Nice" share a token's
+    /// length ("?", "null") but rarely its first letter.
+    private let tokenStarts: (low: UInt64, high: UInt64)
 
     init(missingTokens: [String]) {
         self.missingTokens = missingTokens.map { Array($0.lowercased().utf8) }
         tokenLengths = self.missingTokens.reduce(0) { $0 | ($1.count < 64 ? 1 << UInt64($1.count) : 0) }
+        var starts: (low: UInt64, high: UInt64) = (0, 0)
+        for token in self.missingTokens {
+            guard let first = token.first, first < 128 else {
+                starts = (.max, .max)
+                break
+            }
+            if first < 64 { starts.low |= 1 << UInt64(first) } else { starts.high |= 1 << UInt64(first - 64) }
+        }
+        tokenStarts = starts
     }
 
     /// A quick test for the fast paths: false only when `isMissing` is surely false. Text
@@ -54,7 +67,13 @@ struct CSVValueParser: Sendable {
 
     @inline(__always)
     private func mightBeToken(_ text: UnsafeRawBufferPointer) -> Bool {
-        text.count >= 64 || tokenLengths & (1 << UInt64(text.count)) != 0
+        if text.count >= 64 { return true }
+        guard tokenLengths & (1 << UInt64(text.count)) != 0 else { return false }
+        // The empty token has no first byte to test.
+        guard let first = text.first else { return true }
+        let byte = Self.lower(first)
+        if byte >= 128 { return tokenStarts.high == .max }
+        return (byte < 64 ? tokenStarts.low >> UInt64(byte) : tokenStarts.high >> UInt64(byte - 64)) & 1 != 0
     }
 
     @inline(__always)

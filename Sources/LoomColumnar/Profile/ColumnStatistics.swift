@@ -37,13 +37,18 @@ struct ColumnStatistics: Sendable {
         @inline(__always) func present(_ row: Int) -> Bool { validity?[row] ?? true }
         switch column.values {
         case .float64(let values):
-            addNumbers(values, validity: validity, sampledRows: sampledRows)
+            values.withUnsafeBufferPointer { values in
+                addNumbers(count: values.count, validity: validity, sampledRows: sampledRows, value: { values[$0] }) {
+                    let x = values[$0]
+                    return mix64(x == 0 ? 0 : x.bitPattern)
+                }
+            }
         case .int64(let values):
-            addNumbers(values.map { Double($0) }, validity: validity, sampledRows: sampledRows)
-            var hashes = [UInt64]()
-            hashes.reserveCapacity(values.count)
-            for row in 0..<values.count where present(row) { hashes.append(mix64(UInt64(bitPattern: values[row]))) }
-            hashes.withUnsafeBufferPointer { distinct.add(hashes: $0) }
+            values.withUnsafeBufferPointer { values in
+                addNumbers(count: values.count, validity: validity, sampledRows: sampledRows, value: { Double(values[$0]) }) {
+                    mix64(UInt64(bitPattern: values[$0]))
+                }
+            }
         case .bool(let values):
             var trues = 0
             for row in 0..<values.count where present(row) && values[row] { trues += 1 }
@@ -60,49 +65,56 @@ struct ColumnStatistics: Sendable {
         }
     }
 
-    /// Moments, extremes, the sample and (for float64 columns) distinct values, over the
-    /// present values that are not NaN.
-    private mutating func addNumbers(_ values: [Double], validity: ValidityBitmap?, sampledRows: [Int]?) {
-        let countsDistinct = type == .float64
+    /// Moments, extremes, the sample and distinct values over the present values that are
+    /// not NaN (an int64 column's distinct values are its integers, NaN or not: it has
+    /// none). `value(row)` and `hash(row)` read the column; the closures are inlined, so
+    /// each loop reads the values in place.
+    @inline(__always)
+    private mutating func addNumbers(
+        count: Int, validity: ValidityBitmap?, sampledRows: [Int]?, value: (Int) -> Double, hash: (Int) -> UInt64
+    ) {
         let bits = validity?.bytes ?? []
         let hasValidity = validity != nil
-        var sum = 0.0
-        var n = 0
-        values.withUnsafeBufferPointer { values in
-            bits.withUnsafeBufferPointer { bits in
-                @inline(__always) func present(_ row: Int) -> Bool { !hasValidity || bits[row >> 3] & (1 << UInt8(row & 7)) != 0 }
-                var low = minimum
-                var high = maximum
-                var hashes = [UInt64]()
-                if countsDistinct { hashes.reserveCapacity(values.count) }
-                for row in 0..<values.count where present(row) {
-                    let x = values[row]
-                    if x.isNaN { continue }
-                    sum += x
-                    n += 1
-                    if x < low { low = x }
-                    if x > high { high = x }
-                    if countsDistinct { hashes.append(mix64(x == 0 ? 0 : x.bitPattern)) }
+        bits.withUnsafeBufferPointer { bits in
+            @inline(__always) func present(_ row: Int) -> Bool { !hasValidity || bits[row &>> 3] & (1 &<< UInt8(row & 7)) != 0 }
+            var sum = 0.0
+            var n = 0
+            var low = minimum
+            var high = maximum
+            var hashCount = 0
+            let hashes = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: count)
+            defer { hashes.deallocate() }
+            for row in 0..<count where present(row) {
+                let x = value(row)
+                if type == .int64 || !x.isNaN {
+                    hashes[hashCount] = hash(row)
+                    hashCount &+= 1
                 }
-                minimum = low
-                maximum = high
-                hashes.withUnsafeBufferPointer { distinct.add(hashes: $0) }
-                if let sampledRows {
-                    for row in sampledRows where present(row) && !values[row].isNaN { sample.append(values[row]) }
-                } else {
-                    for row in 0..<values.count where present(row) && !values[row].isNaN { sample.append(values[row]) }
-                }
-                guard n > 0 else { return }
-                let chunkMean = sum / Double(n)
-                var squares = 0.0
-                for row in 0..<values.count where present(row) {
-                    let x = values[row]
-                    if x.isNaN { continue }
-                    let deviation = x - chunkMean
-                    squares += deviation * deviation
-                }
-                mergeMoments(count: n, mean: chunkMean, m2: squares)
+                if x.isNaN { continue }
+                sum += x
+                n &+= 1
+                low = x < low ? x : low
+                high = x > high ? x : high
             }
+            minimum = low
+            maximum = high
+            distinct.add(hashes: UnsafeBufferPointer(rebasing: hashes[0..<hashCount]))
+            if let sampledRows {
+                for row in sampledRows where present(row) && !value(row).isNaN { sample.append(value(row)) }
+            } else {
+                sample.reserveCapacity(sample.count + n)
+                for row in 0..<count where present(row) && !value(row).isNaN { sample.append(value(row)) }
+            }
+            guard n > 0 else { return }
+            let chunkMean = sum / Double(n)
+            var squares = 0.0
+            for row in 0..<count where present(row) {
+                let x = value(row)
+                if x.isNaN { continue }
+                let deviation = x - chunkMean
+                squares += deviation * deviation
+            }
+            mergeMoments(count: n, mean: chunkMean, m2: squares)
         }
     }
 

@@ -1,3 +1,6 @@
+import Dispatch
+import Synchronization
+
 /// Builds a `DatasetProfile` from the chunks of a dataset, added in row order. The CSV
 /// ingestion uses it on the chunks it builds; anyone holding Tables can use it too.
 ///
@@ -60,9 +63,28 @@ public struct DatasetProfiler: Sendable {
     /// The profile of every row added so far. `byteCount` is the source's size; a
     /// `target` that names a column gets a suggested problem type.
     public func finish(byteCount: Int, target: String? = nil) -> DatasetProfile {
-        let columns = zip(schema, zip(statistics, sampling)).map { column, pair in
-            pair.0.profile(name: column.name, nullable: column.isNullable, sampled: !pair.1.samplesEverything, options: options)
+        finish(byteCount: byteCount, target: target, concurrency: 1)
+    }
+
+    /// `finish` with the columns summarised on `concurrency` threads: the quartiles select
+    /// among up to `sampleSize` values per column, the one serial step left at the end of
+    /// an ingestion.
+    func finish(byteCount: Int, target: String?, concurrency: Int) -> DatasetProfile {
+        let columnCount = schema.count
+        let threads = max(1, min(concurrency, columnCount))
+        let summaries = Mutex([ColumnProfile?](repeating: nil, count: columnCount))
+        let summarise: @Sendable (Int) -> ColumnProfile = { index in
+            statistics[index].profile(
+                name: schema[index].name, nullable: schema[index].isNullable, sampled: !sampling[index].samplesEverything,
+                options: options)
         }
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+            for index in stride(from: thread, to: columnCount, by: threads) {
+                let summary = summarise(index)
+                summaries.withLock { $0[index] = summary }
+            }
+        }
+        let columns = summaries.withLock { $0.map { $0! } }
         var profile = DatasetProfile(
             rows: rows, columnCount: schema.count, bytes: byteCount, columns: columns, target: target, suggestedProblem: nil)
         if let target { profile.suggestedProblem = profile.suggestProblem(target: target, options: options) }

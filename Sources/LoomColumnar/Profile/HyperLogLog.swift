@@ -26,10 +26,12 @@ struct HyperLogLog: Sendable, Equatable {
     mutating func add(hashes: UnsafeBufferPointer<UInt64>) {
         registers.withUnsafeMutableBufferPointer { registers in
             for hash in hashes {
-                let index = Int(hash >> UInt64(64 - Self.precision))
-                let rest = hash << UInt64(Self.precision)
-                let rank = UInt8(min(rest.leadingZeroBitCount, 64 - Self.precision) + 1)
-                if registers[index] < rank { registers[index] = rank }
+                let index = Int(hash &>> UInt64(64 - Self.precision))
+                // The low `precision` bits set stop the count at 64 − precision, as `min` does in add(hash:).
+                let rest = (hash &<< UInt64(Self.precision)) | (1 &<< UInt64(Self.precision - 1))
+                let rank = UInt8(truncatingIfNeeded: rest.leadingZeroBitCount &+ 1)
+                let current = registers[index]
+                registers[index] = rank > current ? rank : current  // a select, not a branch
             }
         }
     }
