@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // System libraries (Debian: liblz4-dev, libpq-dev; see scripts/setup).
@@ -60,6 +61,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // TLS for the worker link and the HTTP API (issue 12): PEM files, contexts, refusals.
+        .target(
+            name: "LoomTLS",
+            dependencies: [
+                "LoomWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            exclude: ["README.md"],
+            swiftSettings: swiftSettings
+        ),
+
         // I/O.
         .target(
             name: "LoomStore",
@@ -71,7 +84,7 @@ let package = Package(
         .target(
             name: "LoomCoordinator",
             dependencies: [
-                "LoomStore", "LoomWire", "LoomWorkflow", "LoomColumnar",
+                "LoomStore", "LoomWire", "LoomTLS", "LoomWorkflow", "LoomColumnar",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -83,8 +96,10 @@ let package = Package(
         .target(
             name: "LoomHTTP",
             dependencies: [
-                "LoomCoordinator", "LoomStore", "LoomWorkflow", "LoomML", "LoomColumnar",
+                "LoomCoordinator", "LoomStore", "LoomWorkflow", "LoomML", "LoomColumnar", "LoomTLS",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -98,7 +113,7 @@ let package = Package(
         .target(
             name: "LoomWorker",
             dependencies: [
-                "LoomWire", "LoomColumnar", "LoomWorkflow",
+                "LoomWire", "LoomTLS", "LoomColumnar", "LoomWorkflow",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -111,7 +126,7 @@ let package = Package(
         .executableTarget(
             name: "loom",
             dependencies: [
-                "LoomColumnar", "LoomML", "LoomWorkflow", "LoomStore", "LoomWire", "LoomCoordinator", "LoomHTTP", "LoomWorker",
+                "LoomColumnar", "LoomML", "LoomWorkflow", "LoomStore", "LoomWire", "LoomTLS", "LoomCoordinator", "LoomHTTP", "LoomWorker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -126,7 +141,7 @@ let package = Package(
         .executableTarget(name: "loom-bench-store", dependencies: ["LoomStore"], path: "Sources/loom-bench-store", swiftSettings: swiftSettings),
         .executableTarget(name: "loom-bench-csv", dependencies: ["LoomColumnar"], path: "Sources/loom-bench-csv", swiftSettings: swiftSettings),
         .executableTarget(name: "loom-bench-ml", dependencies: ["LoomML", "LoomColumnar"], path: "Sources/loom-bench-ml", swiftSettings: swiftSettings),
-        .executableTarget(name: "loom-bench-wire", dependencies: ["LoomWire", "LoomColumnar", .product(name: "NIOCore", package: "swift-nio")], path: "Sources/loom-bench-wire", swiftSettings: swiftSettings),
+        .executableTarget(name: "loom-bench-wire", dependencies: ["LoomWire", "LoomTLS", "LoomColumnar", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")], path: "Sources/loom-bench-wire", swiftSettings: swiftSettings),
         .executableTarget(name: "loom-bench-stream", dependencies: ["LoomHTTP", "LoomStore", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"), .product(name: "NIOCore", package: "swift-nio")], path: "Sources/loom-bench-stream", swiftSettings: swiftSettings),
         .executableTarget(
             name: "loom-fuzz-wire",
@@ -150,11 +165,12 @@ let package = Package(
         .testTarget(
             name: "LoomHTTPTests",
             dependencies: [
-                "LoomHTTP", "LoomStore", "LoomWorkflow",
+                "LoomHTTP", "LoomStore", "LoomWorkflow", "LoomTLS",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
@@ -164,7 +180,7 @@ let package = Package(
         .testTarget(
             name: "LoomClusterTests",
             dependencies: [
-                "LoomCoordinator", "LoomWorker", "LoomStore", "LoomWire", "LoomColumnar", "LoomWorkflow", "LoomML",
+                "LoomCoordinator", "LoomWorker", "LoomStore", "LoomWire", "LoomTLS", "LoomColumnar", "LoomWorkflow", "LoomML",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

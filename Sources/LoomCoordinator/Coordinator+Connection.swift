@@ -1,6 +1,7 @@
 import Logging
 import Foundation
 import LoomStore
+import LoomTLS
 import LoomWire
 import NIOCore
 import Synchronization
@@ -78,10 +79,13 @@ extension Coordinator {
                     return nil
                 }
                 finished.value.store(true, ordering: .relaxed)
-                let registration = WorkerRegistration(
+                let identity = await CertificateIdentity.peer(of: channel)
+                if let identity { logger.info("worker certificate verified", metadata: ["peer": "\(peer)", "identity": "\(identity)"]) }
+                var registration = WorkerRegistration(
                     instanceID: UUID(wire: worker.instanceID), name: worker.name, host: peer, capacity: Int32(worker.slots),
                     labels: (try? JSONB(encoding: Dictionary(worker.labels.map { ($0.key, $0.value) }) { _, last in last }))
                         ?? JSONB(json: "{}"))
+                registration.certificateIdentity = identity
                 try await workers.register(registration)
                 try await outbound.write(welcome)
                 return worker

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import LoomStore
+import LoomTLS
 import LoomWire
 import NIOCore
 import NIOPosix
@@ -71,6 +72,8 @@ public final class Coordinator: Service, Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: configuration.host, port: configuration.port) { [configuration] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addWorkerPortSecurity(
+                        configuration.tls, peer: channel.remoteAddress?.description ?? "unknown")
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(WireMessageDecoder(maxFrameSize: configuration.maxFrameSize)))
                     try channel.pipeline.syncOperations.addHandler(
@@ -86,7 +89,8 @@ public final class Coordinator: Service, Sendable {
             return state.waiters
         }
         for waiter in waiters { waiter.resume(returning: port) }
-        logger.info("coordinator listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
+        logger.info("coordinator listening", metadata: [
+            "host": "\(configuration.host)", "port": "\(port)", "tls": "\(configuration.tls.map { $0.requiresClientCertificates ? "mutual" : "on" } ?? "off")"])
 
         let listener = PostgresListener(.init(url: configuration.databaseURL, channels: ["loom_queue", "loom_cancel", "loom_events"]))
         await withGracefulShutdownHandler {

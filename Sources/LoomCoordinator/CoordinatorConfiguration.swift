@@ -1,4 +1,5 @@
 import LoomStore
+import LoomTLS
 import LoomWire
 
 /// Everything a coordinator is told at start-up. Defaults follow the seed's settings and
@@ -7,6 +8,8 @@ public struct CoordinatorConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     /// 0 picks a free port (tests); `Coordinator.boundPort` says which.
     public var port: Int = 7420
+    /// TLS 1.3 on the worker port (mutual with a client CA); nil: plain TCP.
+    public var tls: WorkerPortTLS?
     public var secret: ClusterSecret
     public var databaseURL: String
     public var poolSize: Int = 8

@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import LoomStore
@@ -22,6 +24,8 @@ public struct APIConfiguration: Sendable {
     public var maxPageSize = 200
     /// Credits a new user starts with (`loom admin create-user` may give others).
     public var initialCredits: Int64 = 1_000
+    /// With a certificate: HTTPS, and WSS for the live stream. Nil: plain HTTP.
+    public var tls: TLSConfiguration?
 
     public init() {}
 }
@@ -89,9 +93,12 @@ public struct APIServer: Sendable {
         logger: Logger = Logger(label: "loom.http"), onStarted: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = router()
+        let http = HTTPServerBuilder.http1WebSocketUpgrade(webSocketRouter: router, configuration: events.webSocketConfiguration)
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: events.webSocketConfiguration),
+            // `.tls` only wraps the builder (it throws nothing in Hummingbird 2.28); its context is
+            // made when the server starts, and `run()` reports a failure there.
+            server: configuration.tls.map { tls in try! HTTPServerBuilder.tls(http, tlsConfiguration: tls) } ?? http,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "loom"),
             services: [events],
             onServerRunning: { channel in await onStarted(channel.localAddress?.port ?? 0) },

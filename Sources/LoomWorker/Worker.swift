@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import LoomTLS
 import LoomWire
 import NIOCore
 import NIOPosix
@@ -92,8 +93,10 @@ public final class Worker: Service, Sendable {
         let connection = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.milliseconds(Int64(configuration.connectTimeout.seconds * 1000)))
-            .connect(host: configuration.coordinatorHost, port: configuration.coordinatorPort) { channel in
+            .connect(host: configuration.coordinatorHost, port: configuration.coordinatorPort) { [configuration] channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addCoordinatorLinkSecurity(
+                        configuration.tls, host: configuration.coordinatorHost, port: configuration.coordinatorPort)
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(WireMessageDecoder(maxFrameSize: maxFrame)))
                     try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(WireMessageEncoder(maxFrameSize: maxFrame)))
                     try channel.pipeline.syncOperations.addHandler(WireErrorHandler())

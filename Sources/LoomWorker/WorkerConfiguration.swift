@@ -1,8 +1,11 @@
+import LoomTLS
 import LoomWire
 
 public struct WorkerConfiguration: Sendable {
     public var coordinatorHost: String
     public var coordinatorPort: Int
+    /// TLS 1.3 to the coordinator (with a client certificate for mutual TLS); nil: plain TCP.
+    public var tls: CoordinatorLinkTLS?
     public var secret: ClusterSecret
     public var name: String
     /// Jobs run at once (the seed's max_jobs).

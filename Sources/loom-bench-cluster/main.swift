@@ -3,7 +3,9 @@
 // committed — with 1, 2 and 4 workers; pickup latency; and the time from kill -9 of a
 // worker to its job running again elsewhere.
 //
-//   loom-bench-cluster [--jobs N] [--slots S] [--workers 1,2,4] [--ttl SECONDS]
+//   loom-bench-cluster [--jobs N] [--slots S] [--workers 1,2,4] [--ttl SECONDS] [--tls]
+//
+// --tls: each throughput run again with mutual TLS on the worker link, next to plain TCP.
 //
 // Needs DATABASE_URL (scripts/bench starts a throwaway server) and LOOM_BINARY (the
 // release `loom`, which scripts/bench builds).
@@ -92,22 +94,23 @@ func waitFor(_ what: String, timeout: Double = 120, _ condition: () async throws
 
 let logDirectory = NSTemporaryDirectory() + "loom-bench-cluster-\(getpid())"
 try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+let benchTLS = CommandLine.arguments.contains("--tls") ? try BenchTLS.make(in: logDirectory) : nil
 
 /// A coordinator and `workers` worker processes on a fresh database.
-func startCluster(workers: Int, slots: Int, ttl: Double) async throws -> (url: String, pool: PostgresPool, user: UUID, pids: [pid_t], workerPids: [String: pid_t]) {
+func startCluster(workers: Int, slots: Int, ttl: Double, tls: BenchTLS? = nil) async throws -> (url: String, pool: PostgresPool, user: UUID, pids: [pid_t], workerPids: [String: pid_t]) {
     let url = try await freshDatabase()
     let pool = PostgresPool(.init(url: url, size: 4))
     _ = try await Migrator.bundled().migrate(pool)
     let user = try await Users(pool: pool).create(name: "bench", credits: 1_000_000_000).0.id
     let port = freePort()
     let coordinator = spawn(
-        [binary, "coordinator", "--database-url", url, "--port", "\(port)", "--lease-ttl", "\(ttl)", "--log-level", "warning"],
+        [binary, "coordinator", "--database-url", url, "--port", "\(port)", "--lease-ttl", "\(ttl)", "--log-level", "warning"] + (tls?.coordinatorFlags ?? []),
         log: "\(logDirectory)/coordinator.log")
     var workerPids: [String: pid_t] = [:]
     for index in 0..<workers {
         let name = "w\(index + 1)"
         workerPids[name] = spawn(
-            [binary, "worker", "--coordinator", "127.0.0.1:\(port)", "--name", name, "--slots", "\(slots)", "--lease-ttl", "\(ttl)", "--log-level", "warning"],
+            [binary, "worker", "--coordinator", "127.0.0.1:\(port)", "--name", name, "--slots", "\(slots)", "--lease-ttl", "\(ttl)", "--log-level", "warning"] + (tls?.workerFlags ?? []),
             log: "\(logDirectory)/\(name).log")
     }
     try await waitFor("workers connected") { try await count(pool, "SELECT count(*) FROM workers") == workers }
@@ -137,8 +140,8 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
 say("cluster benchmark: \(jobCount) bench jobs per run, \(slots) slots per worker, lease TTL \(ttl) s, release build")
 
 // 1. Throughput through the whole path.
-for workers in workerCounts {
-    let cluster = try await startCluster(workers: workers, slots: slots, ttl: ttl)
+for workers in workerCounts { for tls in BenchTLS.runs(benchTLS) {
+    let cluster = try await startCluster(workers: workers, slots: slots, ttl: ttl, tls: tls)
     let start = Date()
     try await insertBenchJobs(cluster.pool, user: cluster.user, count: jobCount)
     try await waitFor("all completed") {
@@ -151,11 +154,12 @@ for workers in workerCounts {
     }
     let elapsed = Date().timeIntervalSince(start)
     let twice = try await count(cluster.pool, "SELECT count(*) FROM jobs WHERE attempt <> 1")
-    say(String(format: "throughput, %d worker process%@: %8.0f jobs/s  (%d jobs in %.2f s; %d not on their first attempt)",
-                 workers, workers == 1 ? "  " : "es", Double(jobCount) / elapsed, jobCount, elapsed, twice))
+    say(String(format: "throughput, %d worker process%@%@: %8.0f jobs/s  (%d jobs in %.2f s; %d not on their first attempt)",
+                 workers, workers == 1 ? "  " : "es", benchTLS == nil ? "" : tls == nil ? ", plain TCP" : ", mutual TLS",
+                 Double(jobCount) / elapsed, jobCount, elapsed, twice))
     stop(cluster.pids)
     await cluster.pool.close()
-}
+} }
 
 // 2. Pickup latency: jobs submitted one at a time to idle workers; queued → leased.
 do {

@@ -1,4 +1,5 @@
-// scripts/bench wire: chunk codec throughput and size, and small-frame rates.
+// scripts/bench wire: chunk codec throughput and size, small-frame rates, and chunk transfer
+// over loopback TCP with TLS off and on.
 //
 // The table is the one of the issue: 1,000,000 rows × 10 columns — 6 float64 with three
 // decimals, 2 int64 of a small range, 2 strings of about 20 distinct values (held
@@ -7,6 +8,7 @@
 // and per string a 4-byte offset plus its UTF-8 bytes.
 import Foundation
 import LoomColumnar
+import LoomTLS
 import LoomWire
 import NIOCore
 
@@ -154,4 +156,14 @@ for (name, message) in messages {
     }
     guard decodedCount == frameCount else { fatalError("decoded \(decodedCount) frames") }
     print("\(name) frames (\(frameSize) bytes): encode \(format(Double(frameCount) / encodeTime)) frames/s, decode \(format(Double(frameCount) / decodeTime)) frames/s")
+}
+
+// Chunk transfer over loopback TCP, plain and with mutual TLS 1.3 (Transfer.swift).
+let tls = try Transfer.certificates()
+var plainRate: Transfer.Rate?
+for (name, security) in [("plain TCP", nil), ("mutual TLS 1.3", tls)] as [(String, (WorkerPortTLS, CoordinatorLinkTLS)?)] {
+    let rate = try await Transfer.rate(chunks: chunks, rounds: 4, runs: 5, tls: security)
+    let share = plainRate.map { ", \(format(100 * rate.megabytesPerSecond / $0.megabytesPerSecond))% of plain" } ?? ""
+    print("chunk transfer over loopback, \(name): \(format(rate.megabytesPerSecond)) MB/s of chunks, \(format(rate.cpuSecondsPerGB, 2)) CPU s per GB (both ends)\(share)")
+    plainRate = plainRate ?? rate
 }

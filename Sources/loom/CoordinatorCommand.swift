@@ -4,6 +4,7 @@ import Logging
 import LoomCoordinator
 import LoomHTTP
 import LoomStore
+import LoomTLS
 import LoomWire
 import ServiceLifecycle
 import UnixSignals
@@ -22,6 +23,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on for workers.") var host = "127.0.0.1"
     @Option(help: "Port to listen on for workers (0: any free port, printed at start).") var port = 7420
     @OptionGroup var secret: SecretOptions
+    @OptionGroup(title: "TLS (deploy/TLS.md)") var tls: CoordinatorTLSOptions
     @Option(name: .customLong("lease-ttl"), help: "Seconds a lease lasts without a heartbeat.") var leaseTTL = 10.0
     @Option(name: .customLong("heartbeat"), help: "Seconds between worker heartbeats.") var heartbeat = 2.0
     @Option(name: .customLong("per-user-cap"), help: "Jobs one user may run at once (0: no cap).") var perUserCap = 0
@@ -69,6 +71,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         var configuration = CoordinatorConfiguration(secret: try secret.load(), databaseURL: url)
         configuration.host = host
         configuration.port = port
+        configuration.tls = try tls.workerPort(host: host)
         configuration.leaseTTL = .milliseconds(Int64(leaseTTL * 1000))
         configuration.heartbeatInterval = .milliseconds(Int64(heartbeat * 1000))
         configuration.perUserConcurrency = perUserCap
@@ -79,17 +82,20 @@ struct CoordinatorCommand: AsyncParsableCommand {
         api.host = httpHost
         api.port = httpPort
         api.maxUpload = Int64(maxUploadMiB) << 20
+        api.tls = try tls.https?.serverConfiguration()
         let services = APIServices(pool: PostgresPool(.init(url: url, size: 4, applicationName: "loom-http")))
         if !noSamples {
             let installed = try await SampleInstaller.install(into: services.datasets)
             if !installed.isEmpty { logger.info("installed the sample datasets", metadata: ["samples": "\(installed.joined(separator: ", "))"]) }
         }
-        let httpAddress = api.host
+        let httpAddress = (api.tls == nil ? "http://" : "https://") + api.host
         let http = APIServer(configuration: api, services: services).application(logger: Logger(label: "loom.http")) { port in
-            logger.info("HTTP API listening", metadata: ["address": "http://\(httpAddress):\(port)"])
+            logger.info("HTTP API listening", metadata: ["address": "\(httpAddress):\(port)"])
         }
+        var lifecycle: [any Service] = [coordinator, http]
+        if let workerPort = configuration.tls { lifecycle.append(TLSReloader(reload: { try workerPort.reload() }, logger: logger)) }
         let group = ServiceGroup(
-            configuration: .init(services: [coordinator, http], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: lifecycle, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

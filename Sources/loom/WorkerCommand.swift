@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import LoomTLS
 import LoomWorker
 import ServiceLifecycle
 import UnixSignals
@@ -14,6 +15,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @Option(help: "The coordinator, HOST:PORT.") var coordinator: String
     @OptionGroup var secret: SecretOptions
+    @OptionGroup(title: "TLS (deploy/TLS.md)") var tls: WorkerTLSOptions
     @Option(help: "Jobs run at once.") var slots = 10
     @Option(help: "This worker's name (default: host name and process id).") var name: String?
     @Option(name: .customLong("label"), help: "A label KEY=VALUE (repeatable).") var labels: [String] = []
@@ -30,6 +32,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let workerName = name ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
         var configuration = WorkerConfiguration(
             coordinatorHost: String(coordinator[..<colon]), coordinatorPort: port, secret: try secret.load(), name: workerName)
+        configuration.tls = try tls.link(host: String(coordinator[..<colon]))
         configuration.slots = slots
         configuration.drainGrace = .milliseconds(Int64(drainGrace * 1000))
         configuration.leaseTTL = .milliseconds(Int64(leaseTTL * 1000))
@@ -40,8 +43,10 @@ struct WorkerCommand: AsyncParsableCommand {
             configuration.labels[String(parts[0])] = String(parts[1])
         }
         let worker = Worker(configuration: configuration, runner: makeWorkflowRunner(), logger: logger)
+        var services: [any Service] = [worker]
+        if let link = configuration.tls { services.append(TLSReloader(reload: { try link.reload() }, logger: logger)) }
         let group = ServiceGroup(
-            configuration: .init(services: [worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

@@ -42,12 +42,15 @@ struct AdminRoutes {
         var labels: JSONFragment
         var connectedAt: Date
         var lastHeartbeatAt: Date
+        /// The client certificate it presented over mutual TLS; absent without one.
+        var certificateIdentity: String?
         enum CodingKeys: String, CodingKey {
             case name, host, slots, state, labels
             case instanceID = "instance_id"
             case runningJobs = "running_jobs"
             case connectedAt = "connected_at"
             case lastHeartbeatAt = "last_heartbeat_at"
+            case certificateIdentity = "certificate_identity"
         }
     }
 
@@ -58,7 +61,8 @@ struct AdminRoutes {
                 WorkerView(
                     instanceID: worker.instanceID, name: worker.name, host: worker.host, slots: worker.capacity,
                     runningJobs: worker.runningJobs, state: worker.state.rawValue, labels: JSONFragment(worker.labels.json),
-                    connectedAt: worker.connectedAt, lastHeartbeatAt: worker.lastHeartbeatAt)
+                    connectedAt: worker.connectedAt, lastHeartbeatAt: worker.lastHeartbeatAt,
+                    certificateIdentity: worker.certificateIdentity)
             })
         }
         for (action, state) in [("drain", WorkerState.draining), ("undrain", WorkerState.active)] {

@@ -12,13 +12,16 @@ public struct WorkerRecord: Sendable, Equatable {
     public var lastHeartbeatAt: Date
     /// Jobs it holds a live lease on.
     public var runningJobs: Int
+    /// The subject of its client certificate (mutual TLS); nil without one.
+    public var certificateIdentity: String?
 }
 
 extension Workers {
     enum QuerySQL {
         static let list = """
             SELECT w.instance_id, w.name, w.host, w.capacity, w.labels, w.state, w.connected_at, w.last_heartbeat_at,
-                   (SELECT count(*) FROM jobs j WHERE j.lease_owner = w.instance_id AND j.status = 'running')
+                   (SELECT count(*) FROM jobs j WHERE j.lease_owner = w.instance_id AND j.status = 'running'),
+                   w.certificate_identity
             FROM workers w
             WHERE w.state <> 'gone' OR w.last_heartbeat_at > now() - interval '1 hour'
             ORDER BY w.name, w.instance_id
@@ -34,7 +37,8 @@ extension Workers {
                 WorkerRecord(
                     instanceID: try row.decode(0), name: try row.decode(1), host: try row.decode(2), capacity: try row.decode(3),
                     labels: try row.decode(4), state: WorkerState(rawValue: try row.decode(5, as: String.self)) ?? .gone,
-                    connectedAt: try row.decode(6), lastHeartbeatAt: try row.decode(7), runningJobs: Int(try row.decode(8, as: Int64.self)))
+                    connectedAt: try row.decode(6), lastHeartbeatAt: try row.decode(7), runningJobs: Int(try row.decode(8, as: Int64.self)),
+                    certificateIdentity: try row.decode(9, as: String?.self))
             }
         }
     }

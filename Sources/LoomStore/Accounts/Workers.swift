@@ -10,6 +10,8 @@ public struct WorkerRegistration: Sendable, Equatable {
     public var host: String
     public var capacity: Int32
     public var labels: JSONB
+    /// The subject of the client certificate it presented over mutual TLS.
+    public var certificateIdentity: String?
 
     public init(instanceID: UUID, name: String, host: String, capacity: Int32, labels: JSONB = JSONB(json: "{}")) {
         self.instanceID = instanceID
@@ -24,9 +26,10 @@ public struct WorkerRegistration: Sendable, Equatable {
 public struct Workers: Sendable {
     enum SQL {
         static let register = """
-            INSERT INTO workers (instance_id, name, host, capacity, labels) VALUES ($1, $2, $3, $4, $5)
+            INSERT INTO workers (instance_id, name, host, capacity, labels, certificate_identity) VALUES ($1, $2, $3, $4, $5, $6)
             ON CONFLICT (instance_id) DO UPDATE SET
                 name = EXCLUDED.name, host = EXCLUDED.host, capacity = EXCLUDED.capacity, labels = EXCLUDED.labels,
+                certificate_identity = EXCLUDED.certificate_identity,
                 state = 'active', connected_at = now(), last_heartbeat_at = now()
             """
         static let setState = "UPDATE workers SET state = $2 WHERE instance_id = $1"
@@ -42,7 +45,7 @@ public struct Workers: Sendable {
         try await pool.withConnection { connection in
             _ = try connection.query(
                 SQL.register,
-                [worker.instanceID, worker.name, worker.host, worker.capacity, worker.labels]
+                [worker.instanceID, worker.name, worker.host, worker.capacity, worker.labels, worker.certificateIdentity]
             )
         }
     }
