@@ -313,11 +313,8 @@ public final class JobEventHub: Service, Sendable {
 }
 
 extension JobEventHub {
-    /// The server's WebSocket settings for the stream: pings while idle, a bounded close, and
-    /// refused handshakes answered with the route's own status (`RefusedHandshakeHandler`).
+    /// The server's WebSocket settings for the stream: pings while idle, a bounded close.
     public var webSocketConfiguration: HTTP1WebSocketUpgradeChannel.Configuration {
-        .init(
-            http1: RefusedHandshakeHandler.http1Configuration,
-            ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: configuration.pingInterval), closeTimeout: configuration.closeTimeout))
+        .init(ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: configuration.pingInterval), closeTimeout: configuration.closeTimeout))
     }
 }

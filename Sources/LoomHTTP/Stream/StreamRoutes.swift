@@ -41,8 +41,7 @@ struct StreamRoutes {
         guard hub.hasRoom(for: job) else {
             throw APIError(.serviceUnavailable, "too_many_clients", "this job has as many stream clients as the server takes; try again later")
         }
-        // A plain GET (or a handshake refused a moment ago, which `RefusedHandshakeHandler`
-        // turned into one, should it pass now) must not look like a stream that opened.
+        // A plain GET must not look like a stream that opened.
         guard request.headers[.secWebSocketKey] != nil else {
             throw APIError(.upgradeRequired, "websocket_required", "this route is a WebSocket: connect with the WebSocket handshake (Upgrade: websocket)")
         }
