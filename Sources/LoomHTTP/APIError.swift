@@ -42,6 +42,16 @@ public struct APIError: Error, HTTPResponseError, Sendable {
             var code: String
             var message: String
             var details: Details?
+
+            enum CodingKeys: String, CodingKey { case code, message, details }
+
+            /// `details` is null when there are none: every error has the same keys.
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(code, forKey: .code)
+                try container.encode(message, forKey: .message)
+                try container.encode(details, forKey: .details)
+            }
         }
         var error: Inner
     }

@@ -87,3 +87,13 @@ extension Parameters {
         return id
     }
 }
+
+extension KeyedEncodingContainer {
+    /// Every id the API writes is lowercase, its canonical form (Foundation's `uuidString` is
+    /// upper case); input takes either case, as `UUID(uuidString:)` reads both. Synthesized
+    /// `encode(to:)` in this module picks this overload over the generic one. (`Views.swift`
+    /// has the one for optional ids.)
+    mutating func encode(_ id: UUID, forKey key: Key) throws {
+        try encode(id.uuidString.lowercased(), forKey: key)
+    }
+}

@@ -4,7 +4,9 @@ import LoomML
 import LoomStore
 import LoomWorkflow
 
-// The API's JSON shapes: snake_case names, the seed's where it has them.
+// The API's JSON shapes: snake_case names, the seed's where it has them. Every property is
+// always written: one without a value as null, so a response of a kind always has the same
+// keys (see the overloads at the end of this file).
 
 struct WorkflowView: Encodable {
     var id: UUID
@@ -266,4 +268,32 @@ struct JSONFragment: Encodable {
     }
 
     func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
+}
+
+/// The operators' view of the queue.
+struct QueueView: Encodable {
+    var counts: [String: Int]
+    var oldestQueuedSeconds: Double?
+    enum CodingKeys: String, CodingKey {
+        case counts
+        case oldestQueuedSeconds = "oldest_queued_seconds"
+    }
+}
+
+// The synthesized `encode(to:)` of the views above leaves out a property that is nil
+// (`encodeIfPresent`); these overloads, visible in this file only, write null instead. The
+// concrete ones are needed because the standard library has concrete overloads too.
+fileprivate extension KeyedEncodingContainer {
+    mutating func encodeIfPresent<Value: Encodable>(_ value: Value?, forKey key: Key) throws { try encodeOrNull(value, forKey: key) }
+    mutating func encodeIfPresent(_ id: UUID?, forKey key: Key) throws { try encodeOrNull(id?.uuidString.lowercased(), forKey: key) }
+    mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws { try encodeOrNull(value, forKey: key) }
+    mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws { try encodeOrNull(value, forKey: key) }
+    mutating func encodeIfPresent(_ value: Double?, forKey key: Key) throws { try encodeOrNull(value, forKey: key) }
+    mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws { try encodeOrNull(value, forKey: key) }
+    mutating func encodeIfPresent(_ value: Int32?, forKey key: Key) throws { try encodeOrNull(value, forKey: key) }
+    mutating func encodeIfPresent(_ value: Int64?, forKey key: Key) throws { try encodeOrNull(value, forKey: key) }
+
+    private mutating func encodeOrNull<Value: Encodable>(_ value: Value?, forKey key: Key) throws {
+        if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
+    }
 }

@@ -3,7 +3,10 @@
 //   1. latency: 1,000 WebSocket clients subscribed to 100 running jobs (10 each); a fake
 //      worker stores events (JobQueue.appendEvents, the real write path) with the time of
 //      the write in the payload; each client notes when it receives them. Prints p50, p99
-//      and max of store write → client receipt (CLOCK_MONOTONIC, one machine).
+//      and max of store write → client receipt (CLOCK_MONOTONIC, one machine), and apart
+//      from it the store write alone (the commit), which the first includes.
+//      The clients and the writers run in this process, the server in a child process: on
+//      one machine they share its cores, so the CPU time of each is printed too.
 //   2. memory: 10,000 idle stream connections (two client processes of 5,000) to the
 //      server process; prints its RSS before and after, and per connection.
 //
@@ -210,6 +213,19 @@ final class Child: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// CPU time (user + system) so far, in seconds.
+    var cpuSeconds: Double { Self.cpuSeconds(ofProcess: "\(process.processIdentifier)") }
+
+    static func cpuSeconds(ofProcess pid: String) -> Double {
+        // Fields 14 and 15 of /proc/PID/stat, after the parenthesised command name.
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// Resident set size in bytes.
     var rss: Int {
         guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
@@ -220,6 +236,29 @@ final class Child: @unchecked Sendable {
     }
 }
 
+/// The number after `"sent_ns":` in a message, read from its bytes: the clients share the
+/// machine's cores with the server, so they make no String of each message.
+func sentNanoseconds(in buffer: ByteBuffer) -> Int64? {
+    let key = Array(#""sent_ns":"#.utf8)
+    return buffer.withUnsafeReadableBytes { bytes -> Int64? in
+        var start = 0
+        search: while start + key.count <= bytes.count {
+            for offset in 0..<key.count where bytes[start + offset] != key[offset] {
+                start += 1
+                continue search
+            }
+            var index = start + key.count
+            var value: Int64 = 0
+            while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
+                value = value * 10 + Int64(bytes[index] - UInt8(ascii: "0"))
+                index += 1
+            }
+            return index > start + key.count ? value : nil
+        }
+        return nil
+    }
+}
+
 func percentile(_ sorted: [Int64], _ p: Double) -> Double {
     guard !sorted.isEmpty else { return .nan }
     let index = min(sorted.count - 1, Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1)
@@ -227,6 +266,11 @@ func percentile(_ sorted: [Int64], _ p: Double) -> Double {
 }
 
 func mib(_ bytes: Int) -> String { String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
+
+/// The machine's load averages (1, 5, 15 minutes): others' work shares the cores too.
+func loadAverage() -> String {
+    (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+}
 
 func orchestrate(databaseURL: String) async throws {
     let fileLimit = raiseFileLimit()
@@ -259,7 +303,7 @@ func orchestrate(databaseURL: String) async throws {
         fail("the server process did not start")
     }
     let baseURL = "ws://127.0.0.1:\(port)"
-    say("stream bench: server pid \(server.process.processIdentifier) on port \(port); open-file limit \(fileLimit)")
+    say("stream bench: server pid \(server.process.processIdentifier) on port \(port); open-file limit \(fileLimit); \(ProcessInfo.processInfo.activeProcessorCount) cores, load average \(loadAverage())")
     say("  server RSS at start: \(mib(server.rss))")
 
     // 1. Latency.
@@ -283,10 +327,7 @@ func orchestrate(databaseURL: String) async throws {
                                 first = false
                                 readyClients.add()
                             }
-                            let text = String(buffer: frame.data)
-                            guard let range = text.range(of: "\"sent_ns\":") else { continue }
-                            let digits = text[range.upperBound...].prefix { $0.isNumber }
-                            guard let sent = Int64(digits) else { continue }
+                            guard let sent = sentNanoseconds(in: frame.data) else { continue }
                             received.add()
                             samples.values.withLock { $0.append(now - sent) }
                         }
@@ -306,6 +347,9 @@ func orchestrate(databaseURL: String) async throws {
     // Four writers, each storing one event at a time for a job in turn, 2 ms apart: about
     // 1,500 events/s in all, each to 10 clients.
     let written = Counter()
+    let commits = Samples()
+    let serverCPU = server.cpuSeconds
+    let ownCPU = Child.cpuSeconds(ofProcess: "self")
     let deadline = monotonicNanoseconds() + Int64(seconds * 1e9)
     try await withThrowingTaskGroup(of: Void.self) { group in
         for writer in 0..<4 {
@@ -317,6 +361,7 @@ func orchestrate(databaseURL: String) async throws {
                     let sent = monotonicNanoseconds()
                     let payload = JSONB(json: #"{"node_id": "model", "status": "running", "progress": 0.5, "sent_ns": \#(sent)}"#)
                     try await queue.appendEvents([.init(jobID: lease.jobID, token: lease.token, type: "node_progress", payload: payload)])
+                    commits.values.withLock { $0.append(monotonicNanoseconds() - sent) }
                     written.add()
                     try await Task.sleep(for: .milliseconds(2))
                 }
@@ -330,9 +375,16 @@ func orchestrate(databaseURL: String) async throws {
         try await Task.sleep(for: .milliseconds(20))
     }
     let sorted = samples.values.withLock { $0.sorted() }
+    let commitTimes = commits.values.withLock { $0.sorted() }
+    let serverUsed = server.cpuSeconds - serverCPU
+    let ownUsed = Child.cpuSeconds(ofProcess: "self") - ownCPU
     say("  latency, store write → client receipt: \(written.value) events in \(Int(seconds)) s, \(sorted.count) of \(expected) deliveries received")
     say(String(format: "    p50 %.2f ms   p99 %.2f ms   p99.9 %.2f ms   max %.2f ms   (goal: p99 < 20 ms)",
                percentile(sorted, 50), percentile(sorted, 99), percentile(sorted, 99.9), percentile(sorted, 100)))
+    say(String(format: "    of which the store write (commit): p50 %.2f ms   p99 %.2f ms   max %.2f ms",
+               percentile(commitTimes, 50), percentile(commitTimes, 99), percentile(commitTimes, 100)))
+    say(String(format: "    CPU meanwhile: server %.1f s, clients and writers %.1f s, in %.1f s (+ settling); ", serverUsed, ownUsed, seconds)
+        + "load average \(loadAverage())")
     clients.cancel()
     _ = try? await clients.value
     try await Task.sleep(for: .seconds(1))

@@ -63,6 +63,8 @@ struct APITestServer {
 
         var json: [String: Any] { ((try? JSONSerialization.jsonObject(with: body)) as? [String: Any]) ?? [:] }
         var list: [[String: Any]] { ((try? JSONSerialization.jsonObject(with: body)) as? [[String: Any]]) ?? [] }
+        /// The items of a page ({items, total, limit, offset}).
+        var items: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
         var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
         var text: String { String(decoding: body, as: UTF8.self) }
     }
@@ -124,4 +126,29 @@ func irisWorkflowJSON(datasetID: String = "sample:iris") -> [String: Any] {
             ["source": "model", "target": "evaluate"],
         ],
     ]
+}
+
+extension APITestServer {
+    /// A digest of every row a request could write: equal before and after a refused request
+    /// means it changed nothing.
+    func databaseDigest() async throws -> String {
+        try await services.pool.withConnection { connection in
+            try connection.query("""
+                SELECT md5(coalesce(string_agg(line, E'\\n' ORDER BY line), '')) FROM (
+                    SELECT 'users ' || t::text AS line FROM users t
+                    UNION ALL SELECT 'api_tokens ' || t::text FROM api_tokens t
+                    UNION ALL SELECT 'workflows ' || t::text FROM workflows t
+                    UNION ALL SELECT 'workflow_snapshots ' || t::text FROM workflow_snapshots t
+                    UNION ALL SELECT 'datasets ' || t::text FROM datasets t
+                    UNION ALL SELECT 'dataset_uploads ' || t::text FROM dataset_uploads t
+                    UNION ALL SELECT 'jobs ' || t::text FROM jobs t
+                    UNION ALL SELECT 'job_nodes ' || t::text FROM job_nodes t
+                    UNION ALL SELECT 'job_events ' || t::text FROM job_events t
+                    UNION ALL SELECT 'artifacts ' || t::text FROM artifacts t
+                    UNION ALL SELECT 'credit_ledger ' || t::text FROM credit_ledger t
+                    UNION ALL SELECT 'workers ' || t::text FROM workers t
+                ) rows
+                """).first { row throws(PostgresError) in try row.decode(0, as: String.self) } ?? ""
+        }
+    }
 }

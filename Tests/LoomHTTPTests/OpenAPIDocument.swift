@@ -125,6 +125,8 @@ final class CheckedClient: @unchecked Sendable {
         seen.insert(entry)
     }
 
+    nonisolated(unsafe) static let id = #/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/#
+
     @discardableResult
     func send(
         _ method: String, _ path: String, token: String? = nil, json: Any? = nil, body: Data? = nil, contentType: String? = nil,
@@ -134,6 +136,12 @@ final class CheckedClient: @unchecked Sendable {
         #expect(reply.status == status, "\(method) \(path): \(reply.status) \(reply.text.prefix(300))", sourceLocation: sourceLocation)
         for problem in document.problems(with: reply, to: method, path) {
             Issue.record("\(method) \(path) → \(reply.status): \(problem)", sourceLocation: sourceLocation)
+        }
+        // Ids go out in their canonical, lowercase form, whatever case the request used.
+        if reply.headers["content-type"]?.hasPrefix("application/json") == true,
+            let upper = reply.text.matches(of: Self.id).map({ String($0.output) }).first(where: { $0 != $0.lowercased() })
+        {
+            Issue.record("\(method) \(path) → \(reply.status): an id in upper case: \(upper)", sourceLocation: sourceLocation)
         }
         if let template = document.operation(method, path)?.template {
             record("\(method) \(template) \(reply.status)")

@@ -112,28 +112,34 @@ struct StreamTests {
         }
     }
 
-    @Test("another user's job and an unknown job answer 404, no token 401; a refused handshake is never upgraded")
+    @Test("the route answers 404 for another user's or an unknown job and 401 without a valid token; a refused handshake is never upgraded")
     func authorisation() async throws {
         try await withServer { server in
-            let (owner, _) = try await makeUser(server.services)
+            let (owner, ownerToken) = try await makeUser(server.services)
             let (_, otherToken) = try await makeUser(server.services)
             let lease = try await FakeWorker(queue: server.services.queue).startJob(for: owner.id)
             let path = "/api/workflows/\(lease.jobID.uuidString.lowercased())/stream"
             // The route's answers, as JSON errors (a GET without the handshake headers).
-            try await server.withHTTP { client in
-                let other: HTTPFields = [.authorization: "Bearer \(otherToken)"]
-                var response = try await client.get(path, headers: other)
-                #expect(response.head.status == .notFound)
-                #expect(String(buffer: response.body ?? ByteBuffer()).contains("\"not_found\""))
-                response = try await client.get("/api/workflows/\(UUID().uuidString)/stream", headers: other)
-                #expect(response.head.status == .notFound)
-                response = try await client.get("/api/workflows/not-a-job/stream", headers: other)
-                #expect(response.head.status == .notFound)
-                response = try await client.get(path)
-                #expect(response.head.status == .unauthorized)
-                response = try await client.get(path + "?token=nonsense")
-                #expect(response.head.status == .unauthorized)
+            func get(_ path: String, token: String?) async throws -> (HTTPResponse.Status, String, HTTPFields) {
+                var headers: HTTPFields = [:]
+                if let token { headers[.authorization] = "Bearer \(token)" }
+                let request = headers
+                let response = try await server.withHTTP { client in try await client.get(path, headers: request) }
+                return (response.head.status, String(buffer: response.body ?? ByteBuffer()), response.head.headerFields)
             }
+            func expectError(_ answer: (HTTPResponse.Status, String, HTTPFields), _ status: HTTPResponse.Status, _ code: String,
+                             sourceLocation: SourceLocation = #_sourceLocation) {
+                #expect(answer.0 == status, "\(answer.0) \(answer.1)", sourceLocation: sourceLocation)
+                #expect(answer.1.contains("\"code\":\"\(code)\""), "\(answer.1)", sourceLocation: sourceLocation)
+            }
+            expectError(try await get(path, token: otherToken), .notFound, "not_found")
+            expectError(try await get("/api/workflows/\(UUID())/stream", token: ownerToken), .notFound, "not_found")
+            expectError(try await get("/api/workflows/not-a-job/stream", token: ownerToken), .notFound, "not_found")
+            let anonymous = try await get(path, token: nil)
+            expectError(anonymous, .unauthorized, "unauthorized")
+            #expect(anonymous.2[.wwwAuthenticate] == "Bearer")
+            expectError(try await get(path + "?token=nonsense", token: nil), .unauthorized, "unauthorized")
+            expectError(try await get(path + "?after=-2", token: ownerToken), .badRequest, "invalid_after")
             // A WebSocket handshake that the route refuses is never upgraded. (hummingbird-
             // websocket 2.8.1 answers every refused handshake 400 with an empty body; it
             // does not pass on the route's status.)
@@ -143,7 +149,12 @@ struct StreamTests {
             ]
             let refused = try await server.withHTTP { client in try await client.get(path, headers: handshake) }
             #expect(refused.head.status != .switchingProtocols)
-            // And a real WebSocket client is refused the upgrade in each case.
+            // The same route without the handshake, by its owner: allowed, but no stream.
+            let plain = try await server.withHTTP { client in try await client.get(path, headers: [.authorization: "Bearer \(ownerToken)"]) }
+            #expect(plain.head.status == .upgradeRequired)
+            #expect(String(buffer: plain.body ?? ByteBuffer()).contains("\"websocket_required\""))
+            // A real WebSocket client is refused the upgrade in each case, and the owner's
+            // handshake in either case of the id still opens the stream.
             await #expect(throws: WebSocketClientError.self) {
                 try await readStream(server.streamURL(job: lease.jobID), token: otherToken)
             }
@@ -151,6 +162,13 @@ struct StreamTests {
                 try await readStream(server.streamURL(job: lease.jobID))
             }
             #expect(server.hub.metrics.clientsAccepted == 0)
+            let upper = "ws://127.0.0.1:\(server.port)/api/workflows/\(lease.jobID.uuidString)/stream"
+            async let opened = readStream(upper, token: ownerToken)
+            try await FakeWorker(queue: server.services.queue).complete(lease)
+            let stream = try await opened
+            #expect(stream.messages.last?.type == "job_completed")
+            #expect(stream.messages.allSatisfy { $0.job_id == lease.jobID.uuidString.lowercased() })
+            #expect(server.hub.metrics.clientsAccepted == 1)
         }
     }
 

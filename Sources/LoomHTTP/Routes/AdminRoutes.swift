@@ -23,15 +23,6 @@ struct AdminRoutes {
         var note: String?
     }
 
-    struct QueueView: Encodable {
-        var counts: [String: Int]
-        var oldestQueuedSeconds: Double?
-        enum CodingKeys: String, CodingKey {
-            case counts
-            case oldestQueuedSeconds = "oldest_queued_seconds"
-        }
-    }
-
     struct WorkerView: Encodable {
         var instanceID: UUID
         var name: String
@@ -133,6 +124,7 @@ struct AdminRoutes {
         }
         group.get("users/:id/tokens") { _, context in
             let id = try context.parameters.id("id", "the user")
+            guard try await services.users.user(id) != nil else { throw APIError.notFound("the user") }
             return try JSONBody.response(try await services.users.tokens(of: id).map { TokenView($0) })
         }
         group.post("users/:id/tokens") { request, context in

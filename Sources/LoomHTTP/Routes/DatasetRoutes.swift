@@ -4,7 +4,7 @@ import LoomStore
 
 /// Datasets: upload a CSV (streamed into storage in parts, refused above the size limit
 /// before anything is stored when the size is declared, and the moment it is passed when
-/// it is not), list (the bundled samples too), get with the profile, delete.
+/// it is not), list a page (the bundled samples too), get with the profile, delete.
 struct DatasetRoutes {
     let configuration: APIConfiguration
     let services: APIServices
@@ -14,9 +14,12 @@ struct DatasetRoutes {
 
     func register(on group: RouterGroup<APIRequestContext>) {
         group.post("datasets") { request, context in try await upload(request, context) }
-        group.get("datasets") { _, context in
+        group.get("datasets") { request, context in
+            let page = try Page(request, maximum: configuration.maxPageSize)
+            // A user's datasets are few (each is an upload): the page is cut here, not in SQL.
             let records = try await services.datasets.list(for: try context.caller().id)
-            return try JSONBody.response(records.map { DatasetView($0, withProfile: false) })
+            let items = records.dropFirst(page.offset).prefix(page.limit).map { DatasetView($0, withProfile: false) }
+            return try JSONBody.response(PageView(items: Array(items), total: records.count, limit: page.limit, offset: page.offset))
         }
         group.get("datasets/:id") { _, context in
             try JSONBody.response(DatasetView(try await dataset(context), withProfile: true))

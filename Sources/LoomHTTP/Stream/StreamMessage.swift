@@ -1,11 +1,14 @@
 import Foundation
 import LoomStore
+import NIOCore
+import NIOWebSocket
 
 /// One stream message: a stored job event as JSON text in the seed's format, encoded once
-/// and shared by every subscriber of the job.
+/// and shared by every subscriber of the job — as the frame itself, whose bytes every
+/// client's write shares (a `ByteBuffer` is copied on write only).
 struct StreamMessage: Sendable {
     let seq: Int64
-    let text: String
+    let frame: WebSocketFrame
     /// The job's last message (job_completed or job_failed): the stream closes after it.
     let isFinal: Bool
 }
@@ -53,7 +56,7 @@ extension StreamMessage {
             object[key] = NSNull()
         }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        self.init(seq: event.seq, text: String(decoding: data, as: UTF8.self), isFinal: isFinal)
+        self.init(seq: event.seq, json: data, isFinal: isFinal)
     }
 
     /// The last message of a finished job whose final event is no longer stored (events are
@@ -71,7 +74,11 @@ extension StreamMessage {
         if let error = job.errorMessage { object["error"] = error }
         if let cost = job.creditCost { object["credit_cost"] = Int(cost) }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        self.init(seq: seq, text: String(decoding: data, as: UTF8.self), isFinal: true)
+        self.init(seq: seq, json: data, isFinal: true)
+    }
+
+    private init(seq: Int64, json: Data, isFinal: Bool) {
+        self.init(seq: seq, frame: WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(bytes: json)), isFinal: isFinal)
     }
 
     static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)

@@ -8,7 +8,8 @@ import LoomStore
 /// The token comes in the Authorization header or as `?token=` (browsers cannot set headers
 /// on a WebSocket). Everything is checked before the upgrade, with ordinary JSON errors: 401
 /// without a valid token, 404 for an unknown job or another user's, 400 for a bad `after`,
-/// 503 when the job already has `maxClientsPerJob` clients. `?after=SEQ` resumes after SEQ.
+/// 503 when the job already has `maxClientsPerJob` clients, and 426 for a request that passes
+/// all that but is no handshake. `?after=SEQ` resumes after SEQ.
 struct StreamRoutes {
     let hub: JobEventHub
     let users: Users
@@ -39,6 +40,10 @@ struct StreamRoutes {
         }
         guard hub.hasRoom(for: job) else {
             throw APIError(.serviceUnavailable, "too_many_clients", "this job has as many stream clients as the server takes; try again later")
+        }
+        // A plain GET must not look like a stream that opened.
+        guard request.headers[.secWebSocketKey] != nil else {
+            throw APIError(.upgradeRequired, "websocket_required", "this route is a WebSocket: connect with the WebSocket handshake (Upgrade: websocket)")
         }
         return (job, after)
     }

@@ -84,7 +84,7 @@ struct StreamSession {
         /// Sends what is new; true once the final message went out.
         func send(_ messages: [StreamMessage]) async throws -> Bool {
             for message in messages where message.seq > last {
-                try await outbound.write(.text(message.text))
+                try await outbound.write(.custom(message.frame))
                 hub.metrics.add(.sent)
                 last = message.seq
                 if message.isFinal { return true }

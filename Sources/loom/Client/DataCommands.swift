@@ -67,9 +67,9 @@ struct Datasets: AsyncParsableCommand {
 
         func run() async throws {
             try await runClient(options) { client in
-                if options.json { return print(String(decoding: try await client.send("GET", "/api/datasets"), as: UTF8.self)) }
+                if options.json { return print(String(decoding: try await client.send("GET", "/api/datasets?limit=200"), as: UTF8.self)) }
                 let terminal = Terminal()
-                let datasets = try await client.list("/api/datasets")
+                let datasets = try await client.list("/api/datasets?limit=200")
                 print(terminal.table([["dataset", "name", "status", "rows", "columns", "bytes"]] + datasets.map { dataset in
                     [dataset["id"] as? String ?? "", dataset["name"] as? String ?? "", terminal.status(dataset["status"] as? String ?? ""),
                      "\(dataset["rows"] as? Int ?? 0)", "\(dataset["columns"] as? Int ?? 0)", "\(dataset["bytes"] as? Int ?? 0)"]
