@@ -1,4 +1,4 @@
-// Admin (admin token): workers with slots and heartbeats, drain and undrain; the queue;
+// Admin (admin token): workers with slots, heartbeats and TLS identities, drain and undrain; the queue;
 // users, with new users and credits.
 import { get, itemsOf, post } from "../api.js";
 import { badge, clear, errorBox, formatDate, formatDuration, h, secondsBetween, section, shortID, toast } from "../dom.js";
@@ -64,7 +64,8 @@ export function renderAdmin(main) {
         const draining = worker.state === "draining";
         return h("tr", { dataset: { instanceId: worker.instance_id } },
           h("td", null, worker.name, h("div", { class: "mono muted small" }, shortID(worker.instance_id))),
-          h("td", { class: "mono small" }, hostName(worker.host)),
+          h("td", { class: "mono small" }, hostName(worker.host),
+            worker.certificate_identity ? h("div", { class: "muted", title: "TLS client certificate" }, worker.certificate_identity) : null),
           h("td", { class: "num" }, String(worker.slots)),
           h("td", { class: "num" }, String(Array.isArray(worker.running_jobs) ? worker.running_jobs.length : worker.running_jobs ?? 0)),
           h("td", { title: formatDate(worker.last_heartbeat_at) }, age === null ? "—" : `${formatDuration(age)} ago`),
