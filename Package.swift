@@ -30,12 +30,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
-        // System libraries (Debian: liblz4-dev, libpq-dev; see scripts/setup).
+        // System libraries (Debian: liblz4-dev, libpq-dev, zlib1g-dev; see scripts/setup).
         .systemLibrary(
             name: "CLZ4",
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]
         ),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(
             name: "CPostgres",
             pkgConfig: "libpq",
@@ -52,7 +53,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "LoomColumnar", dependencies: ["CLZ4"], resources: [.copy("Samples")], swiftSettings: swiftSettings),
-        .target(name: "LoomML", dependencies: ["LoomColumnar"], exclude: ["README.md"], swiftSettings: swiftSettings),
+        .target(name: "LoomML", dependencies: ["LoomColumnar", "CZlib"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(
             name: "LoomWorkflow",
             dependencies: ["LoomML"],
@@ -187,6 +188,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "LoomMLTests", dependencies: ["LoomML", "LoomColumnar"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "LoomMLTests", dependencies: ["LoomML", "LoomColumnar", "CZlib"], resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     ]
 )

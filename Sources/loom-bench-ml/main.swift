@@ -1,52 +1,16 @@
 // scripts/bench ml: fit and predict times, and the test metric, of every algorithm on the
-// synthetic 100,000-row sets that scikit-learn's timings were measured on
-// (../shared/bench-data: 80,000 training rows, the 20,000 listed test rows), next to
-// scikit-learn 1.9.1's fit times on this machine (quiet; from the models issue).
+// synthetic 100,000-row sets of ../shared/bench-data (80,000 training rows, the 20,000
+// listed test rows), next to scikit-learn's on the same data and configuration, measured
+// right after ours in the same run (scripts/sklearn_reference.py), or the issue's quoted
+// times (quiet machine) when scikit-learn is not installed or `--quoted` is given.
 import Foundation
 import LoomColumnar
 import LoomML
 
 let dataFolder = ProcessInfo.processInfo.environment["LOOM_BENCH_DATA"] ?? "../shared/bench-data"
-
-/// Command-line options: `--only ALGORITHM` (repeatable) runs just those algorithms, so one
-/// model can be measured without the slow forests; `--runs N` times every fit and predict
-/// N times and reports the median and the best.
-struct Options {
-    var only: Set<String> = []
-    var runs: Int?
-
-    init(_ arguments: [String]) {
-        var rest = arguments[...]
-        while let argument = rest.popFirst() {
-            switch argument {
-            case "--only":
-                guard let name = rest.popFirst() else { Self.usage("--only needs an algorithm name") }
-                only.insert(name)
-            case "--runs":
-                guard let text = rest.popFirst(), let count = Int(text), count >= 1 else { Self.usage("--runs needs a count of at least 1") }
-                runs = count
-            case "--help", "-h":
-                Self.usage(nil)
-            default:
-                Self.usage("unknown option \(argument)")
-            }
-        }
-    }
-
-    func includes(_ algorithm: String) -> Bool { only.isEmpty || only.contains(algorithm) }
-
-    static func usage(_ problem: String?) -> Never {
-        if let problem { print("loom-bench-ml: \(problem)") }
-        print("""
-            usage: loom-bench-ml [--only ALGORITHM]... [--runs N]
-              --only ALGORITHM  run only this algorithm (repeatable), e.g. gradient_boosting, knn, kmeans
-              --runs N          time each fit and predict N times; print the median and the best
-            """)
-        exit(problem == nil ? 0 : 2)
-    }
-}
-
 let options = Options(Array(CommandLine.arguments.dropFirst()))
+let scriptPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../scripts/sklearn_reference.py").standardized.path
+let scikit = options.quoted ? nil : ScikitReference(script: scriptPath, dataFolder: dataFolder)
 
 /// gunzips `name` from the bench-data folder into a temporary file and returns its path.
 func gunzip(_ name: String) throws -> String {
@@ -81,44 +45,19 @@ func load(_ set: String, _ problemType: ProblemType) throws -> PreparedData {
     return try DataPipeline(target: "target", problemType: problemType, steps: [], split: .testRows(testRows)).prepare(table)
 }
 
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
-
-/// The median and the best of `runs` timings of `body`, with its last result.
-func timed<T>(runs: Int, _ body: () throws -> T) rethrows -> (seconds: Double, best: Double, result: T) {
-    var times: [Double] = []
-    var result: T?
-    for _ in 0..<runs {
-        let start = ContinuousClock.now
-        result = try body()
-        times.append(seconds(ContinuousClock.now - start))
-    }
-    times.sort()
-    return (times[times.count / 2], times[0], result!)
-}
-
-func column(_ text: String, _ width: Int) -> String {
-    String(repeating: " ", count: max(0, width - text.count)) + text
-}
-
-func report(_ name: String, fit: Double, predict: Double, metric: String, scikit: Double?) {
-    let ratio = scikit.map { String(format: "%.1fx", $0 / fit) } ?? "—"
-    let reference = scikit.map { String(format: "%.3f", $0) } ?? "—"
-    print(
-        name.padding(toLength: 36, withPad: " ", startingAt: 0) + column(String(format: "%.3f", fit), 9)
-            + column(String(format: "%.3f", predict), 10) + column(metric, 18) + column(reference, 12) + column(ratio, 9)
-    )
-}
-
-/// With `--runs`, the best fit and predict times under the medians that `report` printed.
-func reportBest(fit: Double, predict: Double) {
-    guard options.runs != nil else { return }
-    print("  best of \(options.runs!): fit " + String(format: "%.3f", fit) + " s, predict " + String(format: "%.3f", predict) + " s")
-}
-
 func view(_ matrix: Matrix) throws -> FeatureMatrixView {
     try FeatureMatrixView(values: matrix.values, rows: matrix.rows, columns: matrix.columns)
+}
+
+/// One configuration of the table: the algorithm, its hyperparameters, and scikit-learn's
+/// fit time quoted by the issue (quiet machine), if any.
+struct BenchCase {
+    var algorithm: String
+    var name: String
+    var hyperparameters: [String: Int] = [:]
+    var quoted: Double?
+
+    var json: [String: JSONValue] { hyperparameters.mapValues { .number(Double($0)) } }
 }
 
 /// Fast fits are timed as the median of 5 runs (they vary ±50% here); slow ones once,
@@ -128,80 +67,123 @@ func runs(_ algorithm: String) -> Int {
     return ["random_forest", "decision_tree", "gradient_boosting", "knn", "linear_svm"].contains(algorithm) ? 1 : 5
 }
 
-print("Loom ML benchmark: fit and predict seconds in this process, scikit-learn 1.9.1 fit seconds on this machine")
-print("model".padding(toLength: 36, withPad: " ", startingAt: 0) + column("fit s", 9) + column("predict s", 10)
-    + column("test metric", 18) + column("sklearn s", 12) + column("speed-up", 9))
+func column(_ text: String, _ width: Int) -> String {
+    String(repeating: " ", count: max(0, width - text.count)) + text
+}
 
-let cases: [(String, String, [String: JSONValue], Double?)] = [
-    ("logistic_regression", "logistic regression", [:], 0.16),
-    ("naive_bayes", "gaussian naive bayes", [:], 0.029),
-    ("decision_tree", "decision tree", ["random_state": 0], 2.91),
-    ("decision_tree", "decision tree, depth 10", ["max_depth": 10, "random_state": 0], 1.72),
-    ("random_forest", "random forest, 100 trees", ["random_state": 0], 16.5),
-    ("gradient_boosting", "hist gradient boosting", ["random_state": 0], 0.83),
-    ("knn", "k-nearest neighbours (predict 20k)", [:], nil),
-    ("linear_svm", "linear svm", [:], nil),
-]
-let classificationCases = cases.filter { options.includes($0.0) }
+func format(_ value: Double?, _ pattern: String = "%.3f") -> String {
+    value.map { String(format: pattern, $0) } ?? "—"
+}
+
+/// scikit-learn's time for this configuration: measured now, else the issue's quoted one.
+@MainActor func reference(_ set: String, _ benchCase: BenchCase, runs: Int) -> ScikitTiming? {
+    if let scikit, let measured = scikit.measure(set: set, algorithm: benchCase.algorithm, hyperparameters: benchCase.hyperparameters, runs: runs) {
+        return measured
+    }
+    return benchCase.quoted.map { ScikitTiming(fit: $0, quoted: true) }
+}
+
+/// One line of the table. For k-NN the timed step is predict (its fit only stores the rows).
+func report(_ name: String, loom: (wall: Double, cpu: Double), predict: Double, metric: Double, metricFormat: String, scikit: ScikitTiming?) {
+    let ratio = scikit.map { String(format: "%.2fx", $0.fit / loom.wall) } ?? "—"
+    let scikitWall = scikit.map { format($0.fit) + ($0.quoted ? " (quoted)" : "") } ?? "—"
+    print(
+        name.padding(toLength: 36, withPad: " ", startingAt: 0)
+            + column(format(loom.wall), 8) + column(format(loom.cpu), 8)
+            + column(scikitWall, 17) + column(format(scikit?.fitCPU), 8) + column(ratio, 8)
+            + column(format(metric, metricFormat), 12) + column(format(scikit?.metric, metricFormat), 12)
+            + column(format(predict), 10)
+    )
+    // Line by line, so a long run shows its progress when its output goes to a file.
+    fflush(nil)
+}
+
+/// With `--runs`, the best fit and predict times under the medians that `report` printed.
+func reportBest(fit: Double, predict: Double) {
+    guard let runs = options.runs else { return }
+    print("  best of \(runs): fit " + format(fit) + " s, predict " + format(predict) + " s")
+}
+
+print("Loom ML benchmark: median seconds over the runs; wall and CPU (all threads) for Loom and scikit-learn \(scikit.map { $0.version + ", measured just after Loom" } ?? "(the issue's quoted times, quiet machine)")")
+print("ratio = scikit-learn wall / Loom wall (above 1: Loom is faster); metric = accuracy, r2 or inertia on the test rows")
+print("model".padding(toLength: 36, withPad: " ", startingAt: 0) + column("Loom s", 8) + column("cpu s", 8)
+    + column("sklearn s", 17) + column("cpu s", 8) + column("ratio", 8)
+    + column("Loom", 12) + column("sklearn", 12) + column("predict s", 10))
+
+let classificationCases = [
+    BenchCase(algorithm: "logistic_regression", name: "logistic regression", quoted: 0.16),
+    BenchCase(algorithm: "naive_bayes", name: "gaussian naive bayes", quoted: 0.029),
+    BenchCase(algorithm: "decision_tree", name: "decision tree", hyperparameters: ["random_state": 0], quoted: 2.91),
+    BenchCase(algorithm: "decision_tree", name: "decision tree, depth 10", hyperparameters: ["max_depth": 10, "random_state": 0], quoted: 1.72),
+    BenchCase(algorithm: "random_forest", name: "random forest, 100 trees", hyperparameters: ["random_state": 0], quoted: 16.5),
+    BenchCase(algorithm: "gradient_boosting", name: "hist gradient boosting", hyperparameters: ["random_state": 0], quoted: 0.83),
+    BenchCase(algorithm: "knn", name: "k-NN, k 5 (predict 20k rows)", quoted: 2.5),
+    BenchCase(algorithm: "linear_svm", name: "linear svm"),
+].filter { options.includes($0.algorithm) }
 if !classificationCases.isEmpty {
     let classification = try load("classification_100k", .classification)
     let classes = classification.labels.count
-    for (algorithm, name, hyperparameters, scikit) in classificationCases {
+    let x = try view(classification.train.features)
+    let y = classification.train.target?.classIndices ?? []
+    let test = try view(classification.test.features)
+    for benchCase in classificationCases {
         guard case .classifier(var model) = try ModelCatalog.make(
-            nodeID: name, algorithm: algorithm, problemType: .classification, hyperparameters: hyperparameters
+            nodeID: benchCase.name, algorithm: benchCase.algorithm, problemType: .classification, hyperparameters: benchCase.json
         ) else { continue }
-        let x = try view(classification.train.features)
-        let y = classification.train.target?.classIndices ?? []
-        let fit = try timed(runs: runs(algorithm)) { () throws -> Void in try model.fit(x, y, classCount: classes, control: .none) }
-        let test = try view(classification.test.features)
-        let predict = try timed(runs: options.runs ?? 1) { try model.predict(test) }
+        let count = runs(benchCase.algorithm)
+        let fit = try Timing(runs: count) { () throws -> Void in try model.fit(x, y, classCount: classes, control: .none) }
+        let predict = try Timing(runs: benchCase.algorithm == "knn" ? count : options.runs ?? 1) { try model.predict(test) }
         let data = try ClassificationData(yTrue: classification.test.target?.classIndices ?? [], yPred: predict.result, labels: classification.labels)
-        let accuracy = String(format: "accuracy %.4f", ClassificationMetrics.accuracy(data))
-        // scikit-learn's k-NN figure is its predict time (2.5 s); compare predict with predict.
-        if algorithm == "knn" {
-            report(name, fit: fit.seconds, predict: predict.seconds, metric: accuracy, scikit: nil)
-            print("  (scikit-learn predicts the 20,000 test rows in 2.5 s: speed-up \(String(format: "%.1fx", 2.5 / predict.seconds)))")
-        } else {
-            report(name, fit: fit.seconds, predict: predict.seconds, metric: accuracy, scikit: scikit)
-        }
+        let isKNN = benchCase.algorithm == "knn"
+        // k-NN's fit only stores the rows: compare predict with predict.
+        let scikit = reference("classification_100k", benchCase, runs: count).map { isKNN ? $0.predictAsFit : $0 }
+        let timed = isKNN ? (predict.seconds, predict.cpu) : (fit.seconds, fit.cpu)
+        report(benchCase.name, loom: timed, predict: predict.seconds, metric: ClassificationMetrics.accuracy(data), metricFormat: "%.4f", scikit: scikit)
         reportBest(fit: fit.best, predict: predict.best)
-}
+    }
 }
 
-let regressionCases: [(String, String, [String: JSONValue], Double?)] = [
-    ("linear_regression", "linear regression", [:], 0.023),
-    ("ridge", "ridge", [:], 0.013),
-    ("lasso", "lasso", [:], nil),
-    ("decision_tree", "decision tree (regression)", ["random_state": 0], 1.76),
-    ("random_forest", "random forest (regression), 100", ["random_state": 0], 67.8),
-    ("gradient_boosting", "hist gradient boosting (regr.)", ["random_state": 0], 0.66),
-    ("knn", "k-nearest neighbours (regression)", [:], nil),
-]
-let includedRegressionCases = regressionCases.filter { options.includes($0.0) }
-if !includedRegressionCases.isEmpty {
+let regressionCases = [
+    BenchCase(algorithm: "linear_regression", name: "linear regression", quoted: 0.023),
+    BenchCase(algorithm: "ridge", name: "ridge", quoted: 0.013),
+    BenchCase(algorithm: "lasso", name: "lasso"),
+    BenchCase(algorithm: "decision_tree", name: "decision tree (regression)", hyperparameters: ["random_state": 0], quoted: 1.76),
+    BenchCase(algorithm: "random_forest", name: "random forest (regression), 100", hyperparameters: ["random_state": 0], quoted: 67.8),
+    BenchCase(algorithm: "gradient_boosting", name: "hist gradient boosting (regr.)", hyperparameters: ["random_state": 0], quoted: 0.66),
+    BenchCase(algorithm: "knn", name: "k-NN regression (predict 20k rows)"),
+].filter { options.includes($0.algorithm) }
+if !regressionCases.isEmpty {
     let regression = try load("regression_100k", .regression)
-    for (algorithm, name, hyperparameters, scikit) in includedRegressionCases {
+    let x = try view(regression.train.features)
+    let y = regression.train.target?.doubles ?? []
+    let test = try view(regression.test.features)
+    for benchCase in regressionCases {
         guard case .regressor(var model) = try ModelCatalog.make(
-            nodeID: name, algorithm: algorithm, problemType: .regression, hyperparameters: hyperparameters
+            nodeID: benchCase.name, algorithm: benchCase.algorithm, problemType: .regression, hyperparameters: benchCase.json
         ) else { continue }
-        let x = try view(regression.train.features)
-        let y = regression.train.target?.doubles ?? []
-        let fit = try timed(runs: runs(algorithm)) { () throws -> Void in try model.fit(x, y, control: .none) }
-        let predict = try timed(runs: options.runs ?? 1) { try model.predict(try view(regression.test.features)) }
+        let count = runs(benchCase.algorithm)
+        let fit = try Timing(runs: count) { () throws -> Void in try model.fit(x, y, control: .none) }
+        let predict = try Timing(runs: benchCase.algorithm == "knn" ? count : options.runs ?? 1) { try model.predict(test) }
         let r2 = try RegressionMetrics.r2(RegressionData(yTrue: regression.test.target?.doubles ?? [], yPred: predict.result))
-        report(name, fit: fit.seconds, predict: predict.seconds, metric: String(format: "r2 %.4f", r2), scikit: scikit)
+        let isKNN = benchCase.algorithm == "knn"
+        let scikit = reference("regression_100k", benchCase, runs: count).map { isKNN ? $0.predictAsFit : $0 }
+        let timed = isKNN ? (predict.seconds, predict.cpu) : (fit.seconds, fit.cpu)
+        report(benchCase.name, loom: timed, predict: predict.seconds, metric: r2, metricFormat: "%.4f", scikit: scikit)
         reportBest(fit: fit.best, predict: predict.best)
-}
+    }
 }
 
 if options.includes("kmeans") {
     let blobs = try load("blobs_100k", .clustering)
+    let benchCase = BenchCase(algorithm: "kmeans", name: "k-means, k 5, n_init 10", hyperparameters: ["k": 5, "n_init": 10, "random_state": 0], quoted: 0.16)
     guard case .clusterer(let kmeans) = try ModelCatalog.make(
-        nodeID: "kmeans", algorithm: "kmeans", problemType: .clustering, hyperparameters: ["k": 5, "n_init": 10, "random_state": 0]
+        nodeID: "kmeans", algorithm: "kmeans", problemType: .clustering, hyperparameters: benchCase.json
     ) else { exit(1) }
     let x = try view(blobs.train.features)
-    let fitted = try timed(runs: options.runs ?? 5) { try kmeans.fit(x, control: .none) }
-    report("k-means, k 5, n_init 10", fit: fitted.seconds, predict: 0, metric: String(format: "inertia %.4g", fitted.result.inertia ?? .nan), scikit: 0.16)
+    let count = options.runs ?? 5
+    let fitted = try Timing(runs: count) { try kmeans.fit(x, control: .none) }
+    report(benchCase.name, loom: (fitted.seconds, fitted.cpu), predict: 0, metric: fitted.result.inertia ?? .nan, metricFormat: "%.6g",
+           scikit: reference("blobs_100k", benchCase, runs: count))
     reportBest(fit: fitted.best, predict: 0)
 }
 if options.only.isEmpty { print("dbscan: not run here (a brute-force O(n²) neighbour search over 80,000 rows)") }

@@ -7,7 +7,7 @@ import Testing
     static let irisLabels = ["setosa", "versicolor", "virginica"]
 
     /// Every plot kind, on ordinary data, in the order of `PlotKind.allCases`.
-    static func gallery() throws -> [(PlotKind, String)] {
+    static func plots() throws -> [(PlotKind, any DrawnPlot)] {
         let binary = PlotFixtures.classifier(n: 400, k: 2, seed: 1)
         let multi = PlotFixtures.classifier(n: 450, k: 3, seed: 2)
         let digits = PlotFixtures.classifier(n: 900, k: 10, seed: 3)
@@ -19,17 +19,22 @@ import Testing
         let featureNames = (0..<30).map { "feature_\($0)_" + String(repeating: "x", count: $0 % 7) }
         let importances = (0..<30).map { _ in PlotFixtures.uniform(&rng) * 0.2 }
         return [
-            (.confusionMatrix, try ConfusionMatrixPlot(matrix: ClassificationMetrics.confusionMatrix(digitsData)).svg()),
-            (.rocCurve, try ROCCurvePlot(yTrue: multi.yTrue, labels: irisLabels, probabilities: multi.probabilities).svg()),
-            (.precisionRecallCurve, try PrecisionRecallCurvePlot(
-                yTrue: binary.yTrue, labels: ["benign", "malignant"], probabilities: binary.probabilities).svg()),
-            (.featureImportance, try FeatureImportancePlot(features: featureNames, importances: importances).svg()),
-            (.residuals, try ResidualsPlot(yTrue: reg.yTrue, yPred: reg.yPred).svg()),
-            (.predictedVsActual, try PredictedVsActualPlot(yTrue: reg.yTrue, yPred: reg.yPred).svg()),
-            (.clusterScatter, try ClusterScatterPlot(
-                features: blobs.features, columnCount: 5, assignments: blobs.assignments, centroids: blobs.centroids).svg()),
-            (.targetDistribution, try TargetDistributionPlot(values: reg.yTrue, targetName: "Disease progression").svg()),
+            (.confusionMatrix, ConfusionMatrixPlot(matrix: ClassificationMetrics.confusionMatrix(digitsData))),
+            (.rocCurve, ROCCurvePlot(yTrue: multi.yTrue, labels: irisLabels, probabilities: multi.probabilities)),
+            (.precisionRecallCurve, PrecisionRecallCurvePlot(
+                yTrue: binary.yTrue, labels: ["benign", "malignant"], probabilities: binary.probabilities)),
+            (.featureImportance, FeatureImportancePlot(features: featureNames, importances: importances)),
+            (.residuals, ResidualsPlot(yTrue: reg.yTrue, yPred: reg.yPred)),
+            (.predictedVsActual, PredictedVsActualPlot(yTrue: reg.yTrue, yPred: reg.yPred)),
+            (.clusterScatter, ClusterScatterPlot(
+                features: blobs.features, columnCount: 5, assignments: blobs.assignments, centroids: blobs.centroids)),
+            (.targetDistribution, TargetDistributionPlot(values: reg.yTrue, targetName: "Disease progression")),
         ]
+    }
+
+    /// The gallery as SVG documents.
+    static func gallery() throws -> [(PlotKind, String)] {
+        try plots().map { ($0, try $1.svg()) }
     }
 
     /// Also writes the gallery to $LOOM_PLOT_DIR when it is set, to look at in a browser.

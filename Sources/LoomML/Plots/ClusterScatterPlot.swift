@@ -1,6 +1,6 @@
 /// Rows projected on their first two principal components, coloured by cluster, with
 /// the centroids (when given) projected the same way.
-public struct ClusterScatterPlot: Sendable {
+public struct ClusterScatterPlot: DrawnPlot {
     public var features: [Double]
     public var columnCount: Int
     public var assignments: [Int]
@@ -18,7 +18,7 @@ public struct ClusterScatterPlot: Sendable {
         self.title = title
     }
 
-    public func svg() throws(PlotError) -> String {
+    public func document() throws(PlotError) -> SVGDocument {
         let name = PlotKind.clusterScatter.rawValue
         guard columnCount > 0 else { throw PlotError(.invalidArgument, plot: name, "column count must be positive") }
         guard !assignments.isEmpty else { throw PlotError(.emptyInput, plot: name, "no rows") }
@@ -89,6 +89,6 @@ public struct ClusterScatterPlot: Sendable {
             legend.append(LegendEntry(label: "Centroid", color: "#000000", mark: .cross))
         }
         frame.legend(legend, avoiding: drawn)
-        return frame.document.render()
+        return frame.document
     }
 }

@@ -1,6 +1,6 @@
 /// A heatmap of a confusion matrix with the count in every cell: true classes down the
 /// side, predicted classes along the bottom, a single-hue (colour-blind-safe) blue scale.
-public struct ConfusionMatrixPlot: Sendable {
+public struct ConfusionMatrixPlot: DrawnPlot {
     public var matrix: ConfusionMatrix
     public var title: String
 
@@ -9,7 +9,7 @@ public struct ConfusionMatrixPlot: Sendable {
         self.title = title
     }
 
-    public func svg() throws(PlotError) -> String {
+    public func document() throws(PlotError) -> SVGDocument {
         let name = PlotKind.confusionMatrix.rawValue
         let k = matrix.labels.count
         guard k > 0 else { throw PlotError(.emptyInput, plot: name, "the confusion matrix has no classes") }
@@ -78,12 +78,11 @@ public struct ConfusionMatrixPlot: Sendable {
 
         // Colour bar: 0 at the bottom, the largest count at the top.
         let barX = left + side + 24, barWidth = 14.0
-        doc.addDefinition(
-            "<linearGradient id=\"cm-scale\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\"><stop offset=\"0\" stop-color=\"\(Self.blue(0))\"/><stop offset=\"0.5\" stop-color=\"\(Self.blue(0.5))\"/><stop offset=\"1\" stop-color=\"\(Self.blue(1))\"/></linearGradient>")
+        doc.verticalGradient(id: "cm-scale", colors: [Self.blue(0), Self.blue(0.5), Self.blue(1)])
         doc.rect(x: barX, y: top, width: barWidth, height: side, fill: "url(#cm-scale)", stroke: "#999999")
         doc.text(ValueFormat.count(largest), x: barX + barWidth + 5, y: top + 5, size: 11, fill: PlotStyle.muted, baseline: "middle")
         doc.text("0", x: barX + barWidth + 5, y: top + side - 5, size: 11, fill: PlotStyle.muted, baseline: "middle")
-        return doc.render()
+        return doc
     }
 
     /// White to dark blue (ColorBrewer "Blues" ends), `t` in [0, 1].

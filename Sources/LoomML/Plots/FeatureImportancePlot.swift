@@ -1,6 +1,6 @@
 /// Horizontal bars of the `limit` (20) most important features by absolute value,
 /// largest at the top, with each value printed beside its bar.
-public struct FeatureImportancePlot: Sendable {
+public struct FeatureImportancePlot: DrawnPlot {
     public var features: [String]
     public var importances: [Double]
     public var title: String
@@ -13,7 +13,7 @@ public struct FeatureImportancePlot: Sendable {
         self.limit = limit
     }
 
-    public func svg() throws(PlotError) -> String {
+    public func document() throws(PlotError) -> SVGDocument {
         let name = PlotKind.featureImportance.rawValue
         guard !features.isEmpty else { throw PlotError(.emptyInput, plot: name, "no features") }
         guard features.count == importances.count else {
@@ -72,6 +72,6 @@ public struct FeatureImportancePlot: Sendable {
         }
         doc.line(x1: zero, y1: top, x2: zero, y2: bottom, stroke: PlotStyle.axis)
         doc.text("Importance", x: (left + right) / 2, y: bottom + 46, size: 14, anchor: .middle, fill: PlotStyle.text)
-        return doc.render()
+        return doc
     }
 }

@@ -30,39 +30,49 @@ public struct PlotInputs: Sendable {
 
     /// The plot as a standalone SVG document.
     public func svg(for kind: PlotKind) throws(PlotError) -> String {
+        try plot(kind).svg()
+    }
+
+    /// The plot as a PNG file's bytes, `width` × `height` pixels (see `SVGDocument.png`).
+    public func png(for kind: PlotKind, width: Int? = nil, height: Int? = nil) throws(PlotError) -> [UInt8] {
+        try plot(kind).png(width: width, height: height)
+    }
+
+    /// The plot of `kind` made from these inputs; throws when one it needs is missing.
+    public func plot(_ kind: PlotKind) throws(PlotError) -> any DrawnPlot {
         switch kind {
         case .confusionMatrix:
             let data = try need(classification, kind, "classification results")
-            return try ConfusionMatrixPlot(matrix: ClassificationMetrics.confusionMatrix(data)).svg()
+            return ConfusionMatrixPlot(matrix: ClassificationMetrics.confusionMatrix(data))
         case .rocCurve:
             let data = try need(classification, kind, "classification results")
             let probabilities = try need(data.probabilities, kind, "class probabilities")
-            return try ROCCurvePlot(yTrue: data.yTrue, labels: data.labels, probabilities: probabilities).svg()
+            return ROCCurvePlot(yTrue: data.yTrue, labels: data.labels, probabilities: probabilities)
         case .precisionRecallCurve:
             let data = try need(classification, kind, "classification results")
             let probabilities = try need(data.probabilities, kind, "class probabilities")
-            return try PrecisionRecallCurvePlot(yTrue: data.yTrue, labels: data.labels, probabilities: probabilities).svg()
+            return PrecisionRecallCurvePlot(yTrue: data.yTrue, labels: data.labels, probabilities: probabilities)
         case .featureImportance:
             let names = try need(featureNames, kind, "feature names")
             let values = try need(featureImportances, kind, "feature importances")
-            return try FeatureImportancePlot(features: names, importances: values).svg()
+            return FeatureImportancePlot(features: names, importances: values)
         case .residuals:
             let data = try need(regression, kind, "regression results")
-            return try ResidualsPlot(yTrue: data.yTrue, yPred: data.yPred).svg()
+            return ResidualsPlot(yTrue: data.yTrue, yPred: data.yPred)
         case .predictedVsActual:
             let data = try need(regression, kind, "regression results")
-            return try PredictedVsActualPlot(yTrue: data.yTrue, yPred: data.yPred).svg()
+            return PredictedVsActualPlot(yTrue: data.yTrue, yPred: data.yPred)
         case .clusterScatter:
             let data = try need(clustering, kind, "cluster assignments")
-            return try ClusterScatterPlot(
+            return ClusterScatterPlot(
                 features: data.features, columnCount: data.columnCount, assignments: data.assignments,
-                centroids: data.centroids).svg()
+                centroids: data.centroids)
         case .targetDistribution:
             if let data = classification {
-                return try TargetDistributionPlot(classes: data.yTrue, labels: data.labels, targetName: targetName).svg()
+                return TargetDistributionPlot(classes: data.yTrue, labels: data.labels, targetName: targetName)
             }
             let data = try need(regression, kind, "a classification or regression target")
-            return try TargetDistributionPlot(values: data.yTrue, targetName: targetName).svg()
+            return TargetDistributionPlot(values: data.yTrue, targetName: targetName)
         }
     }
 

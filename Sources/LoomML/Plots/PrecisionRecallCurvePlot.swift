@@ -1,7 +1,7 @@
 /// Precision–recall curves (drawn as steps, as scikit-learn does) with the average
 /// precision: the positive class for two classes, one one-vs-rest curve per class
 /// otherwise. For two classes the chance level (the positive rate) is drawn too.
-public struct PrecisionRecallCurvePlot: Sendable {
+public struct PrecisionRecallCurvePlot: DrawnPlot {
     public var yTrue: [Int]
     public var labels: [String]
     public var probabilities: ClassProbabilities
@@ -16,7 +16,7 @@ public struct PrecisionRecallCurvePlot: Sendable {
         self.title = title
     }
 
-    public func svg() throws(PlotError) -> String {
+    public func document() throws(PlotError) -> SVGDocument {
         let name = PlotKind.precisionRecallCurve.rawValue
         let classes = try CurveInput.validate(yTrue: yTrue, labels: labels, probabilities: probabilities, plot: name)
         var curves: [(label: String, curve: PrecisionRecallCurve)] = []
@@ -53,6 +53,6 @@ public struct PrecisionRecallCurvePlot: Sendable {
             legend.append(LegendEntry(label: "Chance (AP = \(ValueFormat.fixed(rate, 3)))", color: "#888888", mark: .line(dash: "5 4")))
         }
         frame.legend(legend, corner: .bottomLeft)
-        return frame.document.render()
+        return frame.document
     }
 }

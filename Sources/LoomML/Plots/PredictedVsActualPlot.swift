@@ -1,6 +1,6 @@
 /// Predicted against actual values on equal axes, with the y = x line of perfect
 /// prediction and the R² in the legend.
-public struct PredictedVsActualPlot: Sendable {
+public struct PredictedVsActualPlot: DrawnPlot {
     public var yTrue: [Double]
     public var yPred: [Double]
     public var title: String
@@ -11,7 +11,7 @@ public struct PredictedVsActualPlot: Sendable {
         self.title = title
     }
 
-    public func svg() throws(PlotError) -> String {
+    public func document() throws(PlotError) -> SVGDocument {
         try RegressionPlotInput.validate(yTrue: yTrue, yPred: yPred, plot: PlotKind.predictedVsActual.rawValue)
         let rows = Downsampling.scatterRows(count: yTrue.count)
         let xs = rows.map { yTrue[$0] }
@@ -36,6 +36,6 @@ public struct PredictedVsActualPlot: Sendable {
             LegendEntry(label: rowsLabel, color: PlotStyle.color(0), mark: .dot),
             LegendEntry(label: "y = x (perfect prediction)", color: PlotStyle.color(3), mark: .line(dash: "6 4")),
         ], avoiding: points, preference: [.topLeft, .bottomRight, .topRight, .bottomLeft])
-        return frame.document.render()
+        return frame.document
     }
 }

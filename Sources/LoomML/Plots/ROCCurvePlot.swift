@@ -1,6 +1,6 @@
 /// ROC curves with their AUC: the positive class for two classes, one one-vs-rest curve
 /// per class otherwise, and the chance diagonal.
-public struct ROCCurvePlot: Sendable {
+public struct ROCCurvePlot: DrawnPlot {
     public var yTrue: [Int]
     public var labels: [String]
     public var probabilities: ClassProbabilities
@@ -13,7 +13,7 @@ public struct ROCCurvePlot: Sendable {
         self.title = title
     }
 
-    public func svg() throws(PlotError) -> String {
+    public func document() throws(PlotError) -> SVGDocument {
         let name = PlotKind.rocCurve.rawValue
         let classes = try CurveInput.validate(yTrue: yTrue, labels: labels, probabilities: probabilities, plot: name)
         var curves: [(label: String, curve: ROCCurve)] = []
@@ -57,7 +57,7 @@ public struct ROCCurvePlot: Sendable {
         }
         legend.append(LegendEntry(label: "Chance (AUC = 0.5)", color: "#888888", mark: .line(dash: "5 4")))
         frame.legend(legend, corner: .bottomRight)
-        return frame.document.render()
+        return frame.document
     }
 }
 

@@ -1,5 +1,5 @@
 /// Residuals (actual − predicted) against predicted values, with the zero line.
-public struct ResidualsPlot: Sendable {
+public struct ResidualsPlot: DrawnPlot {
     public var yTrue: [Double]
     public var yPred: [Double]
     public var title: String
@@ -10,7 +10,7 @@ public struct ResidualsPlot: Sendable {
         self.title = title
     }
 
-    public func svg() throws(PlotError) -> String {
+    public func document() throws(PlotError) -> SVGDocument {
         try RegressionPlotInput.validate(yTrue: yTrue, yPred: yPred, plot: PlotKind.residuals.rawValue)
         let rows = Downsampling.scatterRows(count: yTrue.count)
         let xs = rows.map { yPred[$0] }
@@ -32,6 +32,6 @@ public struct ResidualsPlot: Sendable {
             LegendEntry(label: "Rows", color: PlotStyle.color(0), mark: .dot),
             LegendEntry(label: "Zero residual", color: PlotStyle.color(3), mark: .line(dash: "6 4")),
         ], avoiding: points)
-        return frame.document.render()
+        return frame.document
     }
 }

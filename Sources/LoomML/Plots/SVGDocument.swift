@@ -1,11 +1,14 @@
-/// A standalone SVG document built element by element: explicit width, height and
+/// A standalone plot document built element by element: explicit width, height and
 /// viewBox, a `<title>`, a white background, a font stack with fallbacks, and nothing
-/// external. All text goes through `SVGDocument.escape`.
+/// external. It keeps its elements, so the same drawing becomes SVG text (`render()`) or a
+/// PNG image (`png(width:height:)`). All text goes through `SVGDocument.escape`.
 public struct SVGDocument: Sendable {
     public let width: Double
     public let height: Double
     public let title: String
-    private var body: [String] = []
+    private(set) var elements: [PlotElement] = []
+    private(set) var clips: [String: PlotRect] = [:]
+    private(set) var gradients: [String: [String]] = [:]
     private var definitions: [String] = []
 
     public init(width: Double, height: Double, title: String) {
@@ -49,29 +52,29 @@ public struct SVGDocument: Sendable {
         return "\(v)"
     }
 
-    public mutating func addDefinition(_ raw: String) { definitions.append(raw) }
+    /// A vertical gradient that a rect's fill can name as `url(#id)`: `colors` spread evenly
+    /// from the bottom (first) to the top (last).
+    public mutating func verticalGradient(id: String, colors: [String]) {
+        gradients[id] = colors
+        let stops = colors.enumerated().map { i, color in
+            "<stop offset=\"\(Self.number(colors.count > 1 ? Double(i) / Double(colors.count - 1) : 0))\" stop-color=\"\(color)\"/>"
+        }
+        definitions.append("<linearGradient id=\"\(id)\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">" + stops.joined() + "</linearGradient>")
+    }
 
     public mutating func rect(
         x: Double, y: Double, width: Double, height: Double, fill: String,
         stroke: String? = nil, strokeWidth: Double = 1, opacity: Double? = nil, tooltip: String? = nil
     ) {
-        var s = "<rect x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" width=\"\(Self.number(max(0, width)))\" height=\"\(Self.number(max(0, height)))\" fill=\"\(fill)\""
-        if let stroke { s += " stroke=\"\(stroke)\" stroke-width=\"\(Self.number(strokeWidth))\"" }
-        if let opacity { s += " fill-opacity=\"\(opacity)\"" }
-        if let tooltip {
-            s += "><title>\(Self.escape(tooltip))</title></rect>"
-        } else {
-            s += "/>"
-        }
-        body.append(s)
+        elements.append(.rect(
+            PlotRect(x: x, y: y, width: max(0, width), height: max(0, height)), fill: fill, stroke: stroke,
+            strokeWidth: strokeWidth, opacity: opacity, tooltip: tooltip))
     }
 
     public mutating func line(
         x1: Double, y1: Double, x2: Double, y2: Double, stroke: String, width: Double = 1, dash: String? = nil
     ) {
-        var s = "<line x1=\"\(Self.number(x1))\" y1=\"\(Self.number(y1))\" x2=\"\(Self.number(x2))\" y2=\"\(Self.number(y2))\" stroke=\"\(stroke)\" stroke-width=\"\(Self.number(width))\""
-        if let dash { s += " stroke-dasharray=\"\(dash)\"" }
-        body.append(s + "/>")
+        elements.append(.line(x1: x1, y1: y1, x2: x2, y2: y2, stroke: stroke, width: width, dash: dash))
     }
 
     /// A path through `points` (straight segments), clipped to `clip` if given.
@@ -92,22 +95,13 @@ public struct SVGDocument: Sendable {
         clip: String? = nil
     ) {
         guard !points.isEmpty else { return }
-        var d = ""
-        d.reserveCapacity(points.count * 14)
-        for p in points { d += "M\(Self.number(p.x)) \(Self.number(p.y))h0" }
-        var s = "<path d=\"\(d)\" stroke=\"\(color)\" stroke-width=\"\(Self.number(diameter))\" stroke-linecap=\"round\" stroke-opacity=\"\(opacity)\" fill=\"none\""
-        if let clip { s += " clip-path=\"url(#\(clip))\"" }
-        body.append(s + "/>")
+        elements.append(.dots(points.map { PlotPoint(x: $0.x, y: $0.y) }, color: color, diameter: diameter, opacity: opacity, clip: clip))
     }
 
-    public mutating func path(
-        _ d: String, stroke: String, width: Double = 2, dash: String? = nil, fill: String = "none",
-        clip: String? = nil
-    ) {
-        var s = "<path d=\"\(d)\" stroke=\"\(stroke)\" stroke-width=\"\(Self.number(width))\" fill=\"\(fill)\" stroke-linejoin=\"round\""
-        if let dash { s += " stroke-dasharray=\"\(dash)\"" }
-        if let clip { s += " clip-path=\"url(#\(clip))\"" }
-        body.append(s + "/>")
+    /// An unfilled path of straight segments: SVG path data with the commands M, L, H, V
+    /// (and their relative forms) and Z, which is all the plots draw.
+    public mutating func path(_ d: String, stroke: String, width: Double = 2, dash: String? = nil, clip: String? = nil) {
+        elements.append(.path(d, stroke: stroke, width: width, dash: dash, clip: clip))
     }
 
     public enum Anchor: String, Sendable { case start, middle, end }
@@ -116,18 +110,14 @@ public struct SVGDocument: Sendable {
         _ content: String, x: Double, y: Double, size: Double = 12, anchor: Anchor = .start,
         weight: String? = nil, fill: String? = nil, rotate: Double? = nil, baseline: String? = nil
     ) {
-        var s = "<text x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" font-size=\"\(Self.number(size))\""
-        if anchor != .start { s += " text-anchor=\"\(anchor.rawValue)\"" }
-        if let weight { s += " font-weight=\"\(weight)\"" }
-        if let fill { s += " fill=\"\(fill)\"" }
-        if let baseline { s += " dominant-baseline=\"\(baseline)\"" }
-        if let rotate { s += " transform=\"rotate(\(Self.number(rotate)) \(Self.number(x)) \(Self.number(y)))\"" }
-        body.append(s + ">\(Self.escape(content))</text>")
+        elements.append(.text(
+            PlotText(content: content, x: x, y: y, size: size, anchor: anchor, weight: weight, fill: fill, rotate: rotate, baseline: baseline)))
     }
 
     /// A clip rectangle that paths can refer to by `id`.
     public mutating func clipRect(id: String, x: Double, y: Double, width: Double, height: Double) {
-        addDefinition(
+        clips[id] = PlotRect(x: x, y: y, width: width, height: height)
+        definitions.append(
             "<clipPath id=\"\(id)\"><rect x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" width=\"\(Self.number(width))\" height=\"\(Self.number(height))\"/></clipPath>")
     }
 
@@ -139,7 +129,7 @@ public struct SVGDocument: Sendable {
         out += "<title id=\"plot-title\">\(Self.escape(title))</title>\n"
         if !definitions.isEmpty { out += "<defs>" + definitions.joined() + "</defs>\n" }
         out += "<rect width=\"\(w)\" height=\"\(h)\" fill=\"#ffffff\"/>\n"
-        out += body.joined(separator: "\n")
+        out += elements.map(\.svg).joined(separator: "\n")
         out += "\n</svg>\n"
         return out
     }

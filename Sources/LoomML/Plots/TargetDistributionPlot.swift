@@ -2,7 +2,7 @@ import Foundation
 
 /// The distribution of the target: a bar per class with its count, or a histogram of a
 /// numeric target (Freedman–Diaconis bins, 5 to 60 of them).
-public struct TargetDistributionPlot: Sendable {
+public struct TargetDistributionPlot: DrawnPlot {
     enum Target: Sendable {
         case classes([Int], labels: [String])
         case values([Double])
@@ -24,14 +24,14 @@ public struct TargetDistributionPlot: Sendable {
         self.title = title
     }
 
-    public func svg() throws(PlotError) -> String {
+    public func document() throws(PlotError) -> SVGDocument {
         switch target {
         case .classes(let classes, let labels): try classBars(classes, labels)
         case .values(let values): try histogram(values)
         }
     }
 
-    private func classBars(_ classes: [Int], _ labels: [String]) throws(PlotError) -> String {
+    private func classBars(_ classes: [Int], _ labels: [String]) throws(PlotError) -> SVGDocument {
         let name = PlotKind.targetDistribution.rawValue
         guard !classes.isEmpty else { throw PlotError(.emptyInput, plot: name, "no rows") }
         guard !labels.isEmpty else { throw PlotError(.invalidArgument, plot: name, "no class labels") }
@@ -72,10 +72,10 @@ public struct TargetDistributionPlot: Sendable {
                 frame.document.text(shownLabels[i], x: cx, y: bottom + 20, size: 12, anchor: .middle, fill: PlotStyle.text)
             }
         }
-        return frame.document.render()
+        return frame.document
     }
 
-    private func histogram(_ values: [Double]) throws(PlotError) -> String {
+    private func histogram(_ values: [Double]) throws(PlotError) -> SVGDocument {
         let name = PlotKind.targetDistribution.rawValue
         guard !values.isEmpty else { throw PlotError(.emptyInput, plot: name, "no rows") }
         if let bad = values.first(where: { !$0.isFinite }) {
@@ -112,7 +112,7 @@ public struct TargetDistributionPlot: Sendable {
             LegendEntry(label: "Rows per bin (\(binCount) bins)", color: PlotStyle.color(0), mark: .box),
             LegendEntry(label: "Mean", color: PlotStyle.color(3), mark: .line(dash: "6 4")),
         ], corner: .topRight)
-        return frame.document.render()
+        return frame.document
     }
 
     /// Freedman–Diaconis, clamped to 5…60; Sturges when the quartiles coincide.
