@@ -117,8 +117,8 @@ struct TrainedModel: Sendable {
         }
     }
 
-    /// Draws `kind` as an SVG document.
-    func plot(_ kind: PlotKind, nodeID: String) throws(NodeFailure) -> WorkflowPlot {
+    /// Draws `kind` as an SVG document or a PNG image.
+    func plot(_ kind: PlotKind, format: PlotFormat, nodeID: String) throws(NodeFailure) -> WorkflowPlot {
         var inputs = PlotInputs(featureNames: featureNames, featureImportances: importances, targetName: targetColumn ?? "Target")
         switch outcome {
         case .classification(let data): inputs.classification = data
@@ -126,7 +126,10 @@ struct TrainedModel: Sendable {
         case .clustering(let data, _): inputs.clustering = data
         }
         do {
-            return WorkflowPlot(nodeID: nodeID, kind: kind, bytes: Array(try inputs.svg(for: kind).utf8))
+            switch format {
+            case .svg: return WorkflowPlot(nodeID: nodeID, kind: kind, format: format, bytes: Array(try inputs.svg(for: kind).utf8))
+            case .png: return WorkflowPlot(nodeID: nodeID, kind: kind, format: format, bytes: try inputs.png(for: kind, width: PlotFormat.pngWidth))
+            }
         } catch {
             throw NodeFailure(nodeID: nodeID, code: error.code.rawValue, message: error.message)
         }

@@ -21,9 +21,28 @@ public struct EvaluateNodeConfiguration: Sendable, Equatable {
     public var metrics: [String]
 }
 
-/// A visualize node's plots, in the order the user listed them.
+/// A visualize node's plots, in the order the user listed them, each drawn in every
+/// format asked for (SVG unless the node says otherwise).
 public struct VisualizeNodeConfiguration: Sendable, Equatable {
     public var plots: [PlotKind]
+    public var formats: [PlotFormat] = [.svg]
+}
+
+/// How a plot is written: a self-contained SVG document, or a PNG image.
+public enum PlotFormat: String, Sendable, Equatable, CaseIterable {
+    case svg
+    case png
+
+    public var contentType: String {
+        switch self {
+        case .svg: "image/svg+xml"
+        case .png: "image/png"
+        }
+    }
+
+    /// PNGs are drawn this wide, at twice the SVG's nominal size, so they stay sharp on
+    /// high-density screens.
+    static let pngWidth = 1640
 }
 
 /// A node's configuration, parsed and checked.

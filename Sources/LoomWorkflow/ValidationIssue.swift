@@ -49,6 +49,7 @@ public struct ValidationIssue: Sendable, Equatable, Hashable, Codable, CustomStr
         public static let metricNotApplicable = Code(rawValue: "metric_not_applicable")
         public static let unknownPlot = Code(rawValue: "unknown_plot")
         public static let plotNotApplicable = Code(rawValue: "plot_not_applicable")
+        public static let unknownPlotFormat = Code(rawValue: "unknown_plot_format")
 
         // The dataset, when profiles are at hand.
         public static let datasetNotFound = Code(rawValue: "dataset_not_found")

@@ -10,10 +10,18 @@ public enum NodeState: String, Sendable, Codable, CaseIterable {
 public struct WorkflowPlot: Sendable, Equatable {
     public var nodeID: String
     public var kind: PlotKind
+    public var format: PlotFormat = .svg
     /// The artifact's name: the plot kind and its format, e.g. `roc_curve.svg`.
-    public var name: String { "\(kind.rawValue).svg" }
-    public var contentType: String { "image/svg+xml" }
+    public var name: String { "\(kind.rawValue).\(format.rawValue)" }
+    public var contentType: String { format.contentType }
     public var bytes: [UInt8]
+
+    public init(nodeID: String, kind: PlotKind, format: PlotFormat = .svg, bytes: [UInt8]) {
+        self.nodeID = nodeID
+        self.kind = kind
+        self.format = format
+        self.bytes = bytes
+    }
 }
 
 /// What the executor tells its caller while a workflow runs, in an order that respects the

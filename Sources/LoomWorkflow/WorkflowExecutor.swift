@@ -305,12 +305,17 @@ struct UnitContext: Sendable {
             }
             tracker.start(id)
             var plots: [WorkflowPlot] = []
+            let total = configuration.plots.count * configuration.formats.count
             for kind in configuration.plots {
-                if isCancelled() { throw NodeFailure(nodeID: id, code: "cancelled", message: "the job was cancelled") }
-                let plot = try await offloaded { () throws(NodeFailure) -> WorkflowPlot in try model.plot(kind, nodeID: id) }
-                emit(.plot(plot))
-                plots.append(plot)
-                tracker.progress(id, interval: .zero)(Double(plots.count) / Double(configuration.plots.count))
+                for format in configuration.formats {
+                    if isCancelled() { throw NodeFailure(nodeID: id, code: "cancelled", message: "the job was cancelled") }
+                    let plot = try await offloaded { () throws(NodeFailure) -> WorkflowPlot in
+                        try model.plot(kind, format: format, nodeID: id)
+                    }
+                    emit(.plot(plot))
+                    plots.append(plot)
+                    tracker.progress(id, interval: .zero)(Double(plots.count) / Double(total))
+                }
             }
             tracker.complete(id)
             return .plots(plots)

@@ -276,7 +276,7 @@ private struct Check {
                 expected = ["metrics"]
             case .visualize:
                 configuration = visualizeConfiguration(&fields).map(NodeConfiguration.visualize)
-                expected = ["plots"]
+                expected = ["plots", "formats"]
             }
             issues += fields.finish(expected: expected)
             if let configuration { configurations[node.id] = configuration }
@@ -421,7 +421,24 @@ private struct Check {
             }
         }
         if names.isEmpty, let problem { plots = Self.standardPlots(for: problem) }
-        return valid ? VisualizeNodeConfiguration(plots: plots) : nil
+        let formats = plotFormats(&fields)
+        guard valid, let formats else { return nil }
+        return VisualizeNodeConfiguration(plots: plots, formats: formats)
+    }
+
+    /// A visualize node's `formats`: `svg` (the default), `png`, or both.
+    func plotFormats(_ fields: inout NodeFields) -> [PlotFormat]? {
+        guard let names = fields.strings("formats") else { return nil }
+        var formats: [PlotFormat] = []
+        for name in names {
+            guard let format = PlotFormat(rawValue: name.lowercased()) else {
+                let known = PlotFormat.allCases.map(\.rawValue).joined(separator: ", ")
+                fields.report(.unknownPlotFormat, field: "formats", "'\(name)' is not a plot format; the formats are \(known)")
+                return nil
+            }
+            if !formats.contains(format) { formats.append(format) }
+        }
+        return formats.isEmpty ? [.svg] : formats
     }
 
     /// The plots an empty `plots` list draws.

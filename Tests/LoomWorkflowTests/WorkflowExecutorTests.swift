@@ -66,7 +66,21 @@ import Testing
         #expect(model.evaluatedRows == 80 && model.trainRows == 318)
         let predictions = try #require(result.predictions["boosting"])
         #expect(predictions.columns.map(\.name) == ["row", "actual", "predicted", "residual"])
-        #expect(result.plots.map(\.kind) == [.predictedVsActual, .residuals, .featureImportance])
+        // Each plot in both formats the node asks for: an SVG document and a PNG image.
+        #expect(result.plots.map(\.name) == [
+            "predicted_vs_actual.svg", "predicted_vs_actual.png", "residuals.svg", "residuals.png",
+            "feature_importance.svg", "feature_importance.png",
+        ])
+        for plot in result.plots where plot.format == .png {
+            #expect(plot.contentType == "image/png")
+            #expect(Array(plot.bytes.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "\(plot.name) is not a PNG")
+            // IHDR's width, big-endian, right after the signature and the chunk's header.
+            let width = plot.bytes[16..<20].reduce(0) { $0 << 8 | Int($1) }
+            #expect(width == 1640)
+        }
+        for plot in result.plots where plot.format == .svg {
+            #expect(plot.contentType == "image/svg+xml" && String(decoding: plot.bytes, as: UTF8.self).contains("<svg"))
+        }
     }
 
     @Test func theClusteringExampleMatchesScikitLearn() async throws {

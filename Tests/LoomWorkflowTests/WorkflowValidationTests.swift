@@ -288,6 +288,10 @@ import Testing
 
         workflow.nodes[5].data["plots"] = ["pie_chart"]
         expectOnly(workflow, .unknownPlot, node: "plots", field: "plots")
+
+        workflow = irisWorkflow()
+        workflow.nodes[5].data["formats"] = ["png", "gif"]
+        expectOnly(workflow, .unknownPlotFormat, node: "plots", field: "formats", mentioning: ["gif"])
     }
 
     @Test func everyProblemIsReportedAtOnce() {

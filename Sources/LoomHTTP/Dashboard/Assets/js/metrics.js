@@ -46,7 +46,12 @@ export function metricsTable(byNode, describe) {
 
 /** Shows each image artifact once; `shown` remembers urls already drawn. */
 export async function showPlots(container, artifacts, shown) {
-  const images = artifacts.filter((artifact) => artifact.content_type.startsWith("image/"));
+  // A plot drawn in several formats is shown once, as SVG when there is one; the other
+  // formats become download links under it.
+  const stem = (artifact) => `${artifact.node_id}/${artifact.name.replace(/\.[a-z]+$/, "")}`;
+  const all = artifacts.filter((artifact) => artifact.content_type.startsWith("image/"));
+  const images = all.filter((artifact) => artifact.content_type === "image/svg+xml"
+    || !all.some((other) => other !== artifact && stem(other) === stem(artifact) && other.content_type === "image/svg+xml"));
   if (!images.length && !container.childElementCount) {
     clear(container).append(h("p", { class: "muted", id: "no-plots" }, "No plots yet."));
     return;
@@ -59,7 +64,10 @@ export async function showPlots(container, artifacts, shown) {
     const words = artifact.name.replace(/\.[a-z]+$/, "").replaceAll("_", " ").replace(/\broc\b/, "ROC");
     const title = words.charAt(0).toUpperCase() + words.slice(1);
     const figure = h("figure", { class: "plot", dataset: { node: artifact.node_id, name: artifact.name } },
-      h("figcaption", null, h("strong", null, title), h("span", { class: "muted small" }, ` · ${artifact.node_id}`)));
+      h("figcaption", null, h("strong", null, title), h("span", { class: "muted small" }, ` · ${artifact.node_id}`),
+        ...all.filter((other) => other !== artifact && stem(other) === stem(artifact)).map((other) =>
+          h("a", { class: "small", href: "#", onclick: (event) => { event.preventDefault(); download(other); } },
+            ` · ${other.name.split(".").pop().toUpperCase()}`))));
     container.append(figure);
     try {
       const url = await blobURL(artifact.url);
@@ -69,4 +77,12 @@ export async function showPlots(container, artifacts, shown) {
       figure.append(h("p", { class: "form-error" }, error.message));
     }
   }
+}
+
+/** Saves an artifact as a file (it needs the token, so a plain link cannot fetch it). */
+async function download(artifact) {
+  const link = h("a", { href: await blobURL(artifact.url), download: `${artifact.node_id}-${artifact.name}` });
+  document.body.append(link);
+  link.click();
+  link.remove();
 }
