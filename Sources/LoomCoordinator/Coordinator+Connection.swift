@@ -15,8 +15,7 @@ extension Coordinator {
             try await connection.executeThenClose { inbound, outbound in
                 var messages = inbound.makeAsyncIterator()
                 guard let worker = try await handshake(&messages, outbound, connection.channel, peer: peer) else { return }
-                let handle = SessionHandle(
-                    worker: worker, outbound: outbound, channel: connection.channel, chunkWindow: Int(configuration.chunkWindow))
+                let handle = SessionHandle(worker: worker, channel: connection.channel, chunkWindow: Int(configuration.chunkWindow))
                 if let older = sessions.add(handle) {
                     // The same process connected again; its older connection is most likely
                     // half-open. The newer one wins.
@@ -125,24 +124,24 @@ extension Coordinator {
                 lastHeard.value.store(Self.nowMilliseconds, ordering: .relaxed)
                 let action = handle.state.withLock { $0.received(message) }
                 switch action {
-                case .heartbeat(let heartbeat):
-                    group.addTask { await self.answer(heartbeat, handle) }
+                case .heartbeat(let heartbeat, let committing):
+                    group.addTask { await self.answer(heartbeat, renewing: committing, handle) }
                 case .write(let write):
                     persist(write, handle)
                 case .serveFetch(let fetch):
                     group.addTask { await self.serveFetch(fetch, handle) }
                 case .fetchAcknowledged(let ack):
                     if !handle.acknowledge(ack) {
-                        try await fail(handle, WireError(.flowControl, messageType: MessageType.chunkAck.rawValue, "ack of stream \(ack.streamID) does not match what was sent"))
+                        fail(handle, WireError(.flowControl, messageType: MessageType.chunkAck.rawValue, "ack of stream \(ack.streamID) does not match what was sent"))
                         return
                     }
                 case .storeChunk(let stream, let chunk):
                     if let error = storeChunk(stream, chunk, handle) {
-                        try await fail(handle, error)
+                        fail(handle, error)
                         return
                     }
                 case .fail(let error):
-                    try await fail(handle, error)
+                    fail(handle, error)
                     return
                 case .close(let reason):
                     logger.info("worker closed the session", metadata: ["worker": "\(handle.worker.name)", "reason": "\(reason)"])
@@ -154,23 +153,27 @@ extension Coordinator {
         }
     }
 
-    private func fail(_ handle: SessionHandle, _ error: WireError) async throws {
+    private func fail(_ handle: SessionHandle, _ error: WireError) {
         logger.notice("protocol error; closing", metadata: ["worker": "\(handle.worker.name)", "error": "\(error)"])
-        await handle.send(.error(ErrorMessage(error)))
+        handle.send(.error(ErrorMessage(error)))
     }
 
     static var nowMilliseconds: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     /// Renews the leases in one statement and answers with what to cancel and what is lost.
-    private func answer(_ heartbeat: Heartbeat, _ handle: SessionHandle) async {
-        let jobs = heartbeat.jobs.map { UUID(wire: $0.jobID) }
+    /// The jobs the worker finished whose last write is still queued are renewed too (they
+    /// are not the worker's to answer for). Heartbeats have connections of their own, so
+    /// they never wait behind the writer or the dispatcher.
+    private func answer(_ heartbeat: Heartbeat, renewing committing: [WireUUID], _ handle: SessionHandle) async {
+        let listed = heartbeat.jobs.map { UUID(wire: $0.jobID) }
         do {
-            let reply = try await queue.heartbeat(worker: handle.instanceID, holding: jobs)
+            let reply = try await leases.heartbeat(worker: handle.instanceID, holding: listed + committing.map { UUID(wire: $0) })
             let renewed = heartbeat.jobs.filter { !reply.lost.contains(UUID(wire: $0.jobID)) }.map { ($0.jobID, $0.fencingToken) }
-            let notHeld = reply.lost.map(\.wire)
+            let notHeld = listed.filter { reply.lost.contains($0) }.map(\.wire)
+            let cancel = listed.filter { reply.cancel.contains($0) }.map(\.wire)
             handle.state.withLock { $0.heartbeatAnswered(renewed: renewed, notHeld: notHeld) }
-            await handle.send(
-                .heartbeatAck(HeartbeatAck(heartbeatSentAt: heartbeat.sentAt, cancel: reply.cancel.map(\.wire), notHeld: notHeld)))
+            handle.send(
+                .heartbeatAck(HeartbeatAck(heartbeatSentAt: heartbeat.sentAt, cancel: cancel, notHeld: notHeld)))
             if !notHeld.isEmpty { wakeDispatcher() }
         } catch {
             logger.error("heartbeat of \(handle.worker.name) failed: \(error)")
@@ -180,7 +183,7 @@ extension Coordinator {
     /// A write was refused because the worker no longer holds the job: tell it to stop.
     func stopZombie(_ handle: SessionHandle, job: WireUUID, token: UInt64) {
         logger.notice("refused a write under a lost lease", metadata: ["worker": "\(handle.worker.name)", "job": "\(job)"])
-        Task { await handle.send(.cancelJob(CancelJob(jobID: job, fencingToken: token, reason: "lease lost"))) }
+        handle.send(.cancelJob(CancelJob(jobID: job, fencingToken: token, reason: "lease lost")))
     }
 }
 

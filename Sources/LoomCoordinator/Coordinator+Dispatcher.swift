@@ -8,7 +8,9 @@ import NIOCore
 extension Coordinator {
     /// Pushes leases until no worker has a free slot or no job is due. Returns the number
     /// of leases pushed. Every lease statement takes up to `leaseBatchSize` jobs for one
-    /// worker; workers with the most free slots go first.
+    /// worker; the statements for different workers run side by side (SKIP LOCKED keeps
+    /// their batches apart, and PostgreSQL commits them together), so with more workers
+    /// more is leased per commit.
     @discardableResult
     public func dispatchOnce() async throws -> Int {
         var total = 0
@@ -18,18 +20,28 @@ extension Coordinator {
             // Idle workers have most slots free, so pickup latency does not suffer.
             let candidates = sessions.all.map { ($0, $0.freeSlots) }
                 .filter { $0.1 > 0 && $0.1 >= min(configuration.leaseBatchSize, max(1, $0.0.worker.slots.intValue / 4)) }
-                .sorted { $0.1 > $1.1 }
             if candidates.isEmpty { return total }
-            for (handle, free) in candidates {
-                let limit = min(free, configuration.leaseBatchSize)
-                let leases = try await queue.leaseForCluster(
-                    worker: handle.instanceID, limit: limit, perUserCap: configuration.perUserConcurrency)
-                if !leases.isEmpty {
-                    total += leases.count
-                    await grant(leases, to: handle)
+            let (leased, drained) = try await withThrowingTaskGroup(of: (count: Int, short: Bool).self) { group in
+                for (handle, free) in candidates {
+                    group.addTask {
+                        let limit = min(free, self.configuration.leaseBatchSize)
+                        let leases = try await self.queue.leaseForCluster(
+                            worker: handle.instanceID, limit: limit, perUserCap: self.configuration.perUserConcurrency)
+                        if !leases.isEmpty { await self.grant(leases, to: handle) }
+                        return (leases.count, leases.count < limit)
+                    }
                 }
-                if leases.count < limit { return total }
+                var leased = 0
+                var drained = false
+                for try await (count, short) in group {
+                    leased += count
+                    drained = drained || short
+                }
+                return (leased, drained)
             }
+            total += leased
+            // A worker got fewer than it asked for: nothing more is due now.
+            if drained { return total }
         }
         return total
     }
@@ -69,7 +81,7 @@ extension Coordinator {
             return true
         }
         if accepted {
-            await handle.send(grants)
+            handle.send(grants)
         } else {
             // The worker left while the statement ran: give the jobs straight back.
             for cluster in leases {

@@ -9,7 +9,9 @@ import NIOCore
 extension Coordinator {
     /// Carries out a worker's write on a job through the ordered writer. Every write is
     /// checked against the fencing token in the statement that makes it; a refused one
-    /// tells the worker to stop the job.
+    /// tells the worker to stop the job. Once a job's last write (completion, failure,
+    /// hand-back, cancel) is carried out, whatever came of it, the session stops renewing
+    /// its lease.
     func persist(_ write: JobWrite, _ handle: SessionHandle) {
         switch write {
         case .accepted:
@@ -19,6 +21,7 @@ extension Coordinator {
             let job = UUID(wire: reject.jobID)
             let token = Int64(bitPattern: reject.fencingToken)
             writer.submit(.single(jobID: job) { queue in
+                defer { handle.committed(job, token: token) }
                 _ = try await queue.release(jobID: job, token: token, reason: "worker \(handle.worker.name): \(reject.reason) \(reject.message)")
             })
             wakeDispatcher()
@@ -26,6 +29,7 @@ extension Coordinator {
             let job = UUID(wire: ack.jobID)
             let token = Int64(bitPattern: ack.fencingToken)
             writer.submit(.single(jobID: job) { queue in
+                defer { handle.committed(job, token: token) }
                 if try await queue.acknowledgeCancel(jobID: job, token: token) == .leaseLost {
                     // Stopped without a cancel request (a drain, a lost lease): give it back.
                     _ = try await queue.release(jobID: job, token: token, reason: "stopped by worker \(handle.worker.name)")
@@ -40,6 +44,7 @@ extension Coordinator {
             let token = Int64(bitPattern: failed.fencingToken)
             let message = failed.nodeID.map { "\(failed.errorKind) at node \($0): \(failed.message)" } ?? "\(failed.errorKind): \(failed.message)"
             writer.submit(.single(jobID: job) { [weak self] queue in
+                defer { handle.committed(job, token: token) }
                 switch try await queue.fail(jobID: job, token: token, error: message, retryable: failed.retryable) {
                 case .leaseLost: self?.stopZombie(handle, job: failed.jobID, token: failed.fencingToken)
                 case .failed, .cancelled: try await queue.failIngestionDatasets(jobs: [job])
@@ -83,6 +88,7 @@ extension Coordinator {
         let summary = CompletionSummary(Array(completed.result.readableBytesView))
         if let ingestion = summary.ingestion {
             writer.submit(.single(jobID: job) { [weak self] queue in
+                defer { handle.committed(job, token: token) }
                 let outcome = try await queue.completeIngestion(
                     jobID: job, token: token, profile: ingestion.profile, rowCount: ingestion.rowCount,
                     columnCount: ingestion.columnCount, cost: summary.creditCost ?? Int64.max)
@@ -97,6 +103,7 @@ extension Coordinator {
             // No reported cost: charge the reservation (the estimate is the ceiling anyway).
             let completion = JobQueue.Completion(jobID: job, token: token, cost: summary.creditCost ?? Int64.max)
             writer.submit(.complete(completion) { [weak self] outcome in
+                handle.committed(job, token: token)
                 if outcome == .leaseLost { self?.logger.notice("completion under a lost lease refused", metadata: ["job": "\(job)"]) }
             })
         }
@@ -156,7 +163,7 @@ extension Coordinator {
             if outcome == .leaseLost { self?.stopZombie(handle, job: chunk.jobID, token: chunk.fencingToken) }
             // Acked either way: the stream's window moves on; a zombie's chunks were refused.
             if let ack = handle.state.withLock({ $0.chunkStored(streamID: streamID) }) {
-                await handle.send(.chunkAck(ack))
+                handle.send(.chunkAck(ack))
             }
         })
         return nil
@@ -169,7 +176,7 @@ extension Coordinator {
         let token = Int64(bitPattern: fetch.fencingToken)
         let window = handle.openFetchWindow(fetch.streamID, window: Int(configuration.chunkWindow))
         defer { handle.closeFetchWindow(fetch.streamID) }
-        await handle.send(
+        handle.send(
             .chunkBegin(ChunkBegin(jobID: fetch.jobID, fencingToken: fetch.fencingToken, streamID: fetch.streamID, purpose: .fetchReply, name: "", expectedChunks: UInt32(fetch.hashes.count))))
         var missing: [WireChunkHash] = []
         var sent: UInt32 = 0
@@ -192,7 +199,7 @@ extension Coordinator {
                         jobID: fetch.jobID, fencingToken: fetch.fencingToken, streamID: fetch.streamID, sequence: sent, hash: hash,
                         bytes: ByteBuffer(bytes: bytes))
                     sent += 1
-                    await handle.send(.chunk(chunk))
+                    handle.send(.chunk(chunk))
                 }
             } catch {
                 logger.error("fetch for job \(job) failed: \(error)")
@@ -200,8 +207,8 @@ extension Coordinator {
             }
             if aborted { break }
         }
-        if !missing.isEmpty, !aborted { await handle.send(.chunksMissing(ChunksMissing(streamID: fetch.streamID, hashes: missing))) }
-        await handle.send(.chunkEnd(ChunkEnd(jobID: fetch.jobID, fencingToken: fetch.fencingToken, streamID: fetch.streamID, chunkCount: sent, aborted: aborted)))
+        if !missing.isEmpty, !aborted { handle.send(.chunksMissing(ChunksMissing(streamID: fetch.streamID, hashes: missing))) }
+        handle.send(.chunkEnd(ChunkEnd(jobID: fetch.jobID, fencingToken: fetch.fencingToken, streamID: fetch.streamID, chunkCount: sent, aborted: aborted)))
         if aborted { stopZombie(handle, job: fetch.jobID, token: fetch.fencingToken) }
     }
 }

@@ -15,7 +15,7 @@ extension Coordinator {
         for job in report.timedOut {
             if let (handle, token) = sessions.holder(of: job.wire) {
                 handle.state.withLock { $0.released(job.wire) }
-                await handle.send(.cancelJob(CancelJob(jobID: job.wire, fencingToken: token, reason: "job timed out")))
+                handle.send(.cancelJob(CancelJob(jobID: job.wire, fencingToken: token, reason: "job timed out")))
             }
         }
         let ended = report.failed + report.cancelled + report.timedOut
@@ -52,12 +52,15 @@ extension Coordinator {
     }
 
     /// NOTIFY: a queued job wakes the dispatcher, a cancel request reaches the worker that
-    /// runs the job at once, another coordinator's events reach our subscribers.
+    /// runs the job at once, another coordinator's events reach our subscribers, an
+    /// operator's drain or undrain reaches the worker's session.
     func runListener(_ listener: PostgresListener) async {
         for await event in listener.events {
             if isStopping { break }
             switch event {
             case .ready, .resync:
+                // Notices sent while we were not listening are gone: read the state instead.
+                await syncWorkerStates()
                 wakeDispatcher()
             case .notification(let channel, let payload):
                 switch channel {
@@ -65,9 +68,15 @@ extension Coordinator {
                     wakeDispatcher()
                 case "loom_cancel":
                     guard let job = UUID(uuidString: payload), let (handle, token) = sessions.holder(of: job.wire) else { continue }
-                    await handle.send(.cancelJob(CancelJob(jobID: job.wire, fencingToken: token, reason: "cancelled")))
+                    handle.send(.cancelJob(CancelJob(jobID: job.wire, fencingToken: token, reason: "cancelled")))
                 case "loom_events":
                     if let job = UUID(uuidString: payload) { events.publish([job], notify: false) }
+                case "loom_workers":
+                    guard let (worker, state) = Self.workerNotice(payload) else {
+                        logger.notice("ignored a malformed loom_workers notice", metadata: ["payload": "\(payload)"])
+                        continue
+                    }
+                    apply(state, to: worker)
                 default:
                     break
                 }

@@ -21,6 +21,10 @@ public final class Coordinator: Service, Sendable {
     public let queue: JobQueue
     let logger: Logger
     let pool: PostgresPool
+    /// Heartbeats (lease renewals) on connections of their own: a busy writer or dispatcher
+    /// must never make a lease expire.
+    let leasePool: PostgresPool
+    let leases: JobQueue
     let workers: Workers
     let sessions = SessionRegistry()
     let writer: JobWriter
@@ -34,9 +38,11 @@ public final class Coordinator: Service, Sendable {
         self.logger = logger
         pool = PostgresPool(.init(url: configuration.databaseURL, size: configuration.poolSize, applicationName: "loom-coordinator"))
         queue = JobQueue(pool: pool, configuration: configuration.queueConfiguration)
+        leasePool = PostgresPool(.init(url: configuration.databaseURL, size: 2, applicationName: "loom-coordinator-leases"))
+        leases = JobQueue(pool: leasePool, configuration: configuration.queueConfiguration)
         workers = Workers(pool: pool)
         events = EventHub()
-        writer = JobWriter(queue: queue, hub: events, maxBatch: configuration.maxWriteBatch, logger: logger)
+        writer = JobWriter(queue: queue, hub: events, lanes: configuration.writeLanes, maxBatch: configuration.maxWriteBatch, logger: logger)
         (dispatchWakes, dispatchWake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -61,9 +67,47 @@ public final class Coordinator: Service, Sendable {
         guard let handle = sessions.session(worker) else { return false }
         handle.state.withLock { $0.drain() }
         let deadline = WireTime(Date().addingTimeInterval(grace.seconds))
-        await handle.send(.drain(Drain(deadline: deadline, reason: reason)))
+        handle.send(.drain(Drain(deadline: deadline, reason: reason)))
         _ = try? await workers.setState(worker, .draining)
         return true
+    }
+
+    /// An operator's drain or undrain (NOTIFY `loom_workers` from the admin API): a drained
+    /// worker is leased nothing more, its running jobs finish as usual, and it stays
+    /// connected, so an undrain gives it jobs again. (`drain(worker:grace:)` is the other
+    /// kind: the worker hands back what is left and leaves.) A worker connected to another
+    /// coordinator is that one's business.
+    func apply(_ state: WorkerState, to worker: UUID) {
+        guard let handle = sessions.session(worker), state != .gone else { return }
+        let drain = state == .draining
+        let changed = handle.state.withLock { session in
+            let changed = session.paused != drain
+            if drain { session.pause() } else { session.resume() }
+            return changed
+        }
+        guard changed else { return }
+        logger.info(drain ? "worker drained by an operator" : "worker undrained by an operator", metadata: ["worker": "\(handle.worker.name)"])
+        if !drain { wakeDispatcher() }
+    }
+
+    /// A `loom_workers` payload: 'INSTANCE_ID:STATE'.
+    static func workerNotice(_ payload: String) -> (UUID, WorkerState)? {
+        let parts = payload.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let worker = UUID(uuidString: parts[0]), let state = WorkerState(rawValue: parts[1]) else { return nil }
+        return (worker, state)
+    }
+
+    /// Applies the stored state of every connected worker: after the listener was away,
+    /// an operator's drain or undrain may have been missed.
+    func syncWorkerStates() async {
+        guard !sessions.all.isEmpty else { return }
+        do {
+            for record in try await workers.list() where sessions.session(record.instanceID) != nil {
+                apply(record.state, to: record.instanceID)
+            }
+        } catch {
+            logger.error("reading the workers' states failed: \(error)")
+        }
     }
 
     public func run() async throws {
@@ -92,7 +136,7 @@ public final class Coordinator: Service, Sendable {
         logger.info("coordinator listening", metadata: [
             "host": "\(configuration.host)", "port": "\(port)", "tls": "\(configuration.tls.map { $0.requiresClientCertificates ? "mutual" : "on" } ?? "off")"])
 
-        let listener = PostgresListener(.init(url: configuration.databaseURL, channels: ["loom_queue", "loom_cancel", "loom_events"]))
+        let listener = PostgresListener(.init(url: configuration.databaseURL, channels: ["loom_queue", "loom_cancel", "loom_events", "loom_workers"]))
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.writer.run() }
@@ -121,6 +165,7 @@ public final class Coordinator: Service, Sendable {
             self.beginShutdown(server: server.channel)
         }
         await pool.close()
+        await leasePool.close()
         logger.info("coordinator stopped")
     }
 
@@ -132,10 +177,8 @@ public final class Coordinator: Service, Sendable {
         logger.info("coordinator shutting down")
         server.close(promise: nil)
         for handle in sessions.all {
-            Task {
-                await handle.send(.goodbye(Goodbye(reason: "coordinator stopping")))
-                handle.close()
-            }
+            handle.send(.goodbye(Goodbye(reason: "coordinator stopping")))
+            handle.close()
         }
     }
 

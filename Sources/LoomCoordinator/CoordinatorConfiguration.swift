@@ -38,6 +38,9 @@ public struct CoordinatorConfiguration: Sendable {
     public var maxArtifactBytes: Int = 64 << 20
     /// Writes flushed to PostgreSQL in one go (events, completions): the group commit size.
     public var maxWriteBatch: Int = 2_000
+    /// Ordered write queues flushed side by side (a job's writes stay in one): each holds
+    /// a connection while it flushes, so keep this below `poolSize`.
+    public var writeLanes: Int = 4
 
     public init(secret: ClusterSecret, databaseURL: String) {
         self.secret = secret

@@ -57,3 +57,25 @@ final class JobTable: Sendable {
         entries.withLock { $0.removeValue(forKey: job)?.stop }
     }
 }
+
+/// The jobs (and their tokens) each recent heartbeat listed. A HeartbeatAck names the jobs
+/// the worker no longer holds by id only; the job may have been leased to this worker again
+/// since that heartbeat went out, and the new lease must not be stopped for the old one's
+/// sake. So an ack stops a job only under the token its heartbeat listed.
+final class HeartbeatLog: Sendable {
+    private let entries = Mutex<[(sentAt: Int64, jobs: [WireUUID: UInt64])]>([])
+    private let keep = 16
+
+    func record(sentAt: Int64, _ jobs: [(job: WireUUID, token: UInt64, lastProgress: WireTime)]) {
+        let listed = Dictionary(jobs.map { ($0.job, $0.token) }) { first, _ in first }
+        entries.withLock { entries in
+            entries.append((sentAt, listed))
+            if entries.count > keep { entries.removeFirst(entries.count - keep) }
+        }
+    }
+
+    /// The jobs the heartbeat sent at `sentAt` listed; empty when it is too old to know.
+    func listed(sentAt: Int64) -> [WireUUID: UInt64] {
+        entries.withLock { entries in entries.last { $0.sentAt == sentAt }?.jobs ?? [:] }
+    }
+}

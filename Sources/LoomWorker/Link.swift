@@ -23,6 +23,8 @@ final class Link: Sendable {
 
     private let state = Mutex(State())
     private let maxBuffered: Int
+    /// A flush is scheduled on the event loop (touched only there).
+    private let flushPending = Atomic<Bool>(false)
 
     init(maxBuffered: Int) { self.maxBuffered = maxBuffered }
 
@@ -86,8 +88,21 @@ final class Link: Sendable {
             return nil
         }
         guard let channel else { return }
-        for message in messages { channel.write(message, promise: nil) }
-        channel.flush()
+        channel.eventLoop.execute { [self] in
+            for message in messages { channel.write(message, promise: nil) }
+            flushSoon(channel)
+        }
+    }
+
+    /// One flush (one system call) for everything written in this turn of the event loop:
+    /// a batch of LeaseGrants is answered by a batch of LeaseAccepts in one segment, and
+    /// the completions of many short jobs go out together. Called on the event loop.
+    private func flushSoon(_ channel: any Channel) {
+        guard !flushPending.exchange(true, ordering: .relaxed) else { return }
+        channel.eventLoop.execute { [self] in
+            flushPending.store(false, ordering: .relaxed)
+            channel.flush()
+        }
     }
 
     /// Sends only while connected (heartbeats, acks): nothing is kept for later.

@@ -21,6 +21,7 @@ public final class Worker: Service, Sendable {
     let runner: any WorkflowJobRunner
     let link: Link
     let jobs = JobTable()
+    let heartbeats = HeartbeatLog()
     let cache: ChunkCache
     let cpu: CPUExecutor
     /// When a heartbeat was last answered (ms since 1970); 0 before the first.
@@ -170,8 +171,10 @@ public final class Worker: Service, Sendable {
 
     func heartbeat() -> Heartbeat {
         let held = jobs.held()
+        let now = Self.nowMilliseconds
+        heartbeats.record(sentAt: now, held)
         return Heartbeat(
-            sentAt: WireTime(millisecondsSinceEpoch: Self.nowMilliseconds), slotsInUse: UInt16(clamping: held.count),
+            sentAt: WireTime(millisecondsSinceEpoch: now), slotsInUse: UInt16(clamping: held.count),
             jobs: held.map { Heartbeat.HeldJob(jobID: $0.job, fencingToken: $0.token, lastProgressAt: $0.lastProgress) })
     }
 
@@ -183,7 +186,10 @@ public final class Worker: Service, Sendable {
         case .heartbeatAck(let ack):
             lastAnswer.store(Self.nowMilliseconds, ordering: .relaxed)
             for job in ack.cancel { jobs.stop(job, reason: .cancelled) }
-            for job in ack.notHeld { jobs.stop(job, reason: .lost) }
+            let listed = heartbeats.listed(sentAt: ack.heartbeatSentAt.millisecondsSinceEpoch)
+            for job in ack.notHeld {
+                if let token = listed[job] { jobs.stop(job, token: token, reason: .lost) }
+            }
         case .cancelJob(let cancel):
             jobs.stop(cancel.jobID, token: cancel.fencingToken, reason: cancel.reason == "lease lost" ? .lost : .cancelled)
         case .drain(let drain):

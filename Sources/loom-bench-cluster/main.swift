@@ -85,7 +85,8 @@ func waitFor(_ what: String, timeout: Double = 120, _ condition: () async throws
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(5))
+        // Not much faster: the count is a query, and PostgreSQL's CPU is what is measured.
+        try await Task.sleep(for: .milliseconds(20))
     }
     say("gave up waiting: \(what) (logs in \(logDirectory))")
     stop(started)
@@ -104,7 +105,8 @@ func startCluster(workers: Int, slots: Int, ttl: Double, tls: BenchTLS? = nil) a
     let user = try await Users(pool: pool).create(name: "bench", credits: 1_000_000_000).0.id
     let port = freePort()
     let coordinator = spawn(
-        [binary, "coordinator", "--database-url", url, "--port", "\(port)", "--lease-ttl", "\(ttl)", "--log-level", "warning"] + (tls?.coordinatorFlags ?? []),
+        [binary, "coordinator", "--database-url", url, "--port", "\(port)", "--http-port", "0", "--no-samples", "--lease-ttl", "\(ttl)",
+         "--log-level", "warning"] + (tls?.coordinatorFlags ?? []),
         log: "\(logDirectory)/coordinator.log")
     var workerPids: [String: pid_t] = [:]
     for index in 0..<workers {
@@ -132,6 +134,41 @@ func insertBenchJobs(_ pool: PostgresPool, user: UUID, count: Int) async throws 
     }
 }
 
+/// CPU seconds (user + system) a live process has used, from /proc.
+func cpuSeconds(_ pid: pid_t) -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+    else { return 0 }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    // After the name: state is field 3, utime 14 and stime 15 (1-based).
+    guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
+/// CPU seconds of each PostgreSQL backend serving `database` (its name is in their title).
+func backendCPU(database: String) -> [pid_t: Double] {
+    var result: [pid_t: Double] = [:]
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+        guard let pid = pid_t(entry),
+            let title = try? String(contentsOfFile: "/proc/\(entry)/cmdline", encoding: .utf8),
+            title.hasPrefix("postgres:"), title.contains(" \(database) ")
+        else { continue }
+        result[pid] = cpuSeconds(pid)
+    }
+    return result
+}
+
+/// The machine's busy and total CPU time so far (all cores, seconds), from /proc/stat.
+func machineCPU() -> (busy: Double, total: Double) {
+    guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8), let line = stat.split(separator: "\n").first else { return (0, 0) }
+    let values = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+    guard values.count >= 5 else { return (0, 0) }
+    let total = values.reduce(0, +)
+    let idle = values[3] + values[4]
+    let tick = Double(sysconf(Int32(_SC_CLK_TCK)))
+    return ((total - idle) / tick, total / tick)
+}
+
 func percentile(_ values: [Double], _ p: Double) -> Double {
     let sorted = values.sorted()
     return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
@@ -142,21 +179,33 @@ say("cluster benchmark: \(jobCount) bench jobs per run, \(slots) slots per worke
 // 1. Throughput through the whole path.
 for workers in workerCounts { for tls in BenchTLS.runs(benchTLS) {
     let cluster = try await startCluster(workers: workers, slots: slots, ttl: ttl, tls: tls)
+    let database = String(URLComponents(string: cluster.url)!.path.dropFirst())
+    let cpuBefore = cluster.pids.map(cpuSeconds)
+    let backendsBefore = backendCPU(database: database)
+    let machineBefore = machineCPU()
     let start = Date()
     try await insertBenchJobs(cluster.pool, user: cluster.user, count: jobCount)
     try await waitFor("all completed") {
         let done = try await count(cluster.pool, "SELECT count(*) FROM jobs WHERE status = 'completed'")
-        if done < jobCount, Int(Date().timeIntervalSince(start) * 1000) % 5000 < 6 {
+        if done < jobCount, Int(Date().timeIntervalSince(start) * 1000) % 5000 < 21 {
             let running = try await count(cluster.pool, "SELECT count(*) FROM jobs WHERE status = 'running'")
             say("  … \(done) completed, \(running) running after \(Int(Date().timeIntervalSince(start))) s")
         }
         return done == jobCount
     }
     let elapsed = Date().timeIntervalSince(start)
+    let cpu = zip(cluster.pids.map(cpuSeconds), cpuBefore).map { $0 - $1 }
+    let backends = backendCPU(database: database).reduce(0) { $0 + $1.value - (backendsBefore[$1.key] ?? 0) }
+    let machineAfter = machineCPU()
+    let machineBusy = (machineAfter.busy - machineBefore.busy) / max(0.001, machineAfter.total - machineBefore.total) * 100
     let twice = try await count(cluster.pool, "SELECT count(*) FROM jobs WHERE attempt <> 1")
     say(String(format: "throughput, %d worker process%@%@: %8.0f jobs/s  (%d jobs in %.2f s; %d not on their first attempt)",
                  workers, workers == 1 ? "  " : "es", benchTLS == nil ? "" : tls == nil ? ", plain TCP" : ", mutual TLS",
                  Double(jobCount) / elapsed, jobCount, elapsed, twice))
+    let workerCPU = cpu.dropFirst().reduce(0, +)
+    say(String(format: "    CPU: coordinator %.2f s, workers %.2f s, PostgreSQL backends %.2f s (%.0f, %.0f, %.0f µs per job); machine %.0f%% busy (all cores, everyone included)",
+                 cpu[0], workerCPU, backends, cpu[0] / Double(jobCount) * 1e6, workerCPU / Double(jobCount) * 1e6,
+                 backends / Double(jobCount) * 1e6, machineBusy))
     stop(cluster.pids)
     await cluster.pool.close()
 } }

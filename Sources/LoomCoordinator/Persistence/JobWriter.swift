@@ -3,17 +3,55 @@ import Logging
 import LoomStore
 import Synchronization
 
-/// Every write workers make on jobs goes through here, in the order it arrived, and is
-/// flushed in groups: while one flush runs, the next writes gather, and runs of events or
-/// completions go to PostgreSQL as one statement each (group commit). Keeping one order
-/// for all writes means a job's events are stored before its completion ends its lease.
+/// Every write workers make on jobs goes through here. A job's writes keep the order they
+/// arrived in (its events are stored before its completion ends its lease): each job
+/// belongs to one of `lanes` lanes by its id, and each lane flushes in groups. While one
+/// flush runs, the next writes gather, and runs of events or completions go to PostgreSQL
+/// as one statement each (group commit). Lanes flush side by side on their own
+/// connections, so PostgreSQL commits their statements together too and one slow
+/// statement holds up only its lane.
 final class JobWriter: Sendable {
     enum Operation: Sendable {
         case event(JobQueue.NewEvent)
-        case complete(JobQueue.Completion, reply: @Sendable (GuardedWrite) -> Void)
+        /// `reply` gets the outcome, or nil when the statement failed (logged here).
+        case complete(JobQueue.Completion, reply: @Sendable (GuardedWrite?) -> Void)
         /// Anything else, one statement or transaction of its own.
         case single(jobID: UUID, @Sendable (JobQueue) async throws -> Void)
+
+        var jobID: UUID {
+            switch self {
+            case .event(let event): event.jobID
+            case .complete(let completion, _): completion.jobID
+            case .single(let jobID, _): jobID
+            }
+        }
     }
+
+    private let lanes: [WriterLane]
+
+    init(queue: JobQueue, hub: EventHub, lanes: Int, maxBatch: Int, logger: Logger) {
+        self.lanes = (0..<max(1, lanes)).map { _ in WriterLane(queue: queue, hub: hub, maxBatch: maxBatch, logger: logger) }
+    }
+
+    func submit(_ operation: Operation) {
+        lanes[Int(UInt(bitPattern: operation.jobID.hashValue) % UInt(lanes.count))].submit(operation)
+    }
+
+    /// Flushes until `finish()`; what is pending then is flushed before returning.
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            for lane in lanes { group.addTask { await lane.run() } }
+        }
+    }
+
+    func finish() {
+        for lane in lanes { lane.finish() }
+    }
+}
+
+/// One ordered queue of writes and the loop that flushes it.
+private final class WriterLane: Sendable {
+    typealias Operation = JobWriter.Operation
 
     private let queue: JobQueue
     private let hub: EventHub
@@ -22,6 +60,8 @@ final class JobWriter: Sendable {
     private let pending = Mutex<[Operation]>([])
     private let wakes: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
+    /// Times a group statement that hit a deadlock or serialization failure is tried again.
+    private let retries = 3
 
     init(queue: JobQueue, hub: EventHub, maxBatch: Int, logger: Logger) {
         self.queue = queue
@@ -36,11 +76,9 @@ final class JobWriter: Sendable {
         wake.yield()
     }
 
-    /// Flushes until cancelled; what is pending at the end is flushed before returning.
     func run() async {
         for await _ in wakes {
             await drainPending()
-            if Task.isCancelled { break }
         }
         await drainPending()
     }
@@ -60,28 +98,38 @@ final class JobWriter: Sendable {
         }
     }
 
+    /// Runs `statement`, again after a deadlock or serialization failure; logs and returns
+    /// nil when it fails for good.
+    private func attempt<Result: Sendable>(_ what: String, _ statement: () async throws -> Result) async -> Result? {
+        var tries = 0
+        while true {
+            do {
+                return try await statement()
+            } catch let error as PostgresError where error.isRetryableTransactionFailure && tries < retries {
+                tries += 1
+            } catch {
+                logger.error("\(what) failed: \(error)")
+                return nil
+            }
+        }
+    }
+
     private func flush(_ batch: [Operation]) async {
         var touched = Set<UUID>()
         var events: [JobQueue.NewEvent] = []
-        var completions: [(JobQueue.Completion, @Sendable (GuardedWrite) -> Void)] = []
+        var completions: [(JobQueue.Completion, @Sendable (GuardedWrite?) -> Void)] = []
 
         func flushEvents() async {
             guard !events.isEmpty else { return }
-            do {
-                try await queue.appendEvents(events)
-            } catch {
-                logger.error("storing \(events.count) events failed: \(error)")
-            }
+            let batch = events
+            _ = await attempt("storing \(batch.count) events") { try await queue.appendEvents(batch) }
             events.removeAll()
         }
         func flushCompletions() async {
             guard !completions.isEmpty else { return }
-            do {
-                let outcomes = try await queue.complete(completions.map(\.0))
-                for (completion, reply) in completions { reply(outcomes[completion.jobID] ?? .leaseLost) }
-            } catch {
-                logger.error("completing \(completions.count) jobs failed: \(error)")
-            }
+            let batch = completions.map(\.0)
+            let outcomes = await attempt("completing \(batch.count) jobs") { try await queue.complete(batch) }
+            for (completion, reply) in completions { reply(outcomes.map { $0[completion.jobID] ?? .leaseLost }) }
             completions.removeAll()
         }
 
@@ -90,11 +138,9 @@ final class JobWriter: Sendable {
             case .event(let event):
                 await flushCompletions()
                 events.append(event)
-                touched.insert(event.jobID)
             case .complete(let completion, let reply):
                 await flushEvents()
                 completions.append((completion, reply))
-                touched.insert(completion.jobID)
             case .single(let jobID, let write):
                 await flushEvents()
                 await flushCompletions()
@@ -103,8 +149,8 @@ final class JobWriter: Sendable {
                 } catch {
                     logger.error("write on job \(jobID) failed: \(error)")
                 }
-                touched.insert(jobID)
             }
+            touched.insert(operation.jobID)
         }
         await flushEvents()
         await flushCompletions()

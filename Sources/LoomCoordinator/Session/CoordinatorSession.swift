@@ -7,8 +7,14 @@ import LoomWire
 ///     active ──Drain (either way)──▶ draining ──connection ends──▶ closed
 ///
 /// It tracks which jobs the worker holds (granted or re-announced, not yet finished), so
-/// that free slots are known without a database round trip, and the chunk streams in
-/// flight in both directions with their windows.
+/// that free slots are known without a database round trip; the jobs the worker finished
+/// whose last write is not committed yet, so that their leases stay renewed meanwhile; and
+/// the chunk streams in flight in both directions with their windows.
+///
+/// Slots never leak: a worker may drop a job without a word (its lease was lost, or its
+/// heartbeats went unanswered for a TTL), but every heartbeat lists all it holds, and it
+/// comes after the LeaseAccept of every grant the worker had taken (one ordered stream).
+/// So a confirmed job that a heartbeat leaves out is no longer held.
 public struct CoordinatorSession: Sendable {
     public enum Phase: Sendable, Equatable {
         case active
@@ -18,8 +24,9 @@ public struct CoordinatorSession: Sendable {
 
     /// What the owner must do with an inbound message.
     public enum Action: Sendable {
-        /// Renew these leases (one statement) and answer HeartbeatAck.
-        case heartbeat(Heartbeat)
+        /// Renew the leases the heartbeat lists and those of `committing` (one statement)
+        /// and answer HeartbeatAck.
+        case heartbeat(Heartbeat, committing: [WireUUID])
         /// A write on a job's state, checked against its fencing token in the store.
         case write(JobWrite)
         /// Serve a fetch stream of the job's dataset.
@@ -55,8 +62,17 @@ public struct CoordinatorSession: Sendable {
 
     public let worker: AuthenticatedWorker
     public private(set) var phase = Phase.active
+    /// Drained by an operator (admin API): leased nothing until undrained.
+    public private(set) var paused = false
     /// Jobs the worker holds: job → fencing token.
     public private(set) var held: [WireUUID: UInt64] = [:]
+    /// Held jobs the worker confirmed it holds (LeaseAccept, or listed in a heartbeat).
+    private var confirmed: Set<WireUUID> = []
+    /// Jobs the worker finished whose last write (completion, failure, hand-back) is not
+    /// committed yet: job → fencing token. Their leases are renewed with the worker's
+    /// heartbeats until it is, so a backlog of writes never lets a finished job's lease
+    /// expire and the job run again.
+    public private(set) var committing: [WireUUID: UInt64] = [:]
     private var inbound: [UInt32: InboundStream] = [:]
     /// Jobs this session saw finish. A heartbeat answered after a job finished may still
     /// list it as renewed (its completion was not committed yet); it must not take a slot again.
@@ -70,7 +86,7 @@ public struct CoordinatorSession: Sendable {
     }
 
     public var capacity: Int { Int(worker.slots) }
-    public var freeSlots: Int { phase == .active ? max(0, capacity - held.count) : 0 }
+    public var freeSlots: Int { phase == .active && !paused ? max(0, capacity - held.count) : 0 }
 
     /// The dispatcher pushed these leases.
     public mutating func granted(_ jobs: [(WireUUID, UInt64)]) {
@@ -80,7 +96,19 @@ public struct CoordinatorSession: Sendable {
     /// The job no longer occupies a slot (finished, given back, lost).
     public mutating func released(_ job: WireUUID) {
         held[job] = nil
+        confirmed.remove(job)
         markFinished(job)
+    }
+
+    /// The worker sent its last word on a job: the slot is free, the write is on its way.
+    private mutating func finishing(_ job: WireUUID, token: UInt64) {
+        released(job)
+        committing[job] = token
+    }
+
+    /// The last write on a job was committed (or refused, or failed): stop renewing it.
+    public mutating func committed(_ job: WireUUID, token: UInt64) {
+        if committing[job] == token { committing[job] = nil }
     }
 
     private mutating func markFinished(_ job: WireUUID) {
@@ -93,17 +121,40 @@ public struct CoordinatorSession: Sendable {
     /// A heartbeat's answer: re-announced jobs still held are the worker's again, and the
     /// ones it no longer holds are dropped.
     public mutating func heartbeatAnswered(renewed: [(WireUUID, UInt64)], notHeld: [WireUUID]) {
-        for (job, token) in renewed where !finished.contains(job) { held[job] = token }
-        for job in notHeld { held[job] = nil }
+        guard phase != .closed else { return }
+        for (job, token) in renewed where !finished.contains(job) {
+            held[job] = token
+            confirmed.insert(job)
+        }
+        for job in notHeld {
+            held[job] = nil
+            confirmed.remove(job)
+        }
+    }
+
+    /// A heartbeat lists every job the worker holds: confirmed jobs it leaves out were
+    /// dropped without a word, and their slots are free again.
+    private mutating func reconcile(_ heartbeat: Heartbeat) {
+        guard !confirmed.isEmpty else { return }
+        let listed = Set(heartbeat.jobs.map(\.jobID))
+        for job in confirmed where !listed.contains(job) { released(job) }
     }
 
     public mutating func drain() {
         if phase == .active { phase = .draining }
     }
 
+    /// An operator's drain: no new leases, though the worker stays (its jobs finish as usual).
+    public mutating func pause() { paused = true }
+
+    /// An operator's undrain: leases flow to the worker again.
+    public mutating func resume() { paused = false }
+
     public mutating func close() {
         phase = .closed
         held = [:]
+        confirmed = []
+        committing = [:]
         inbound = [:]
     }
 
@@ -111,20 +162,22 @@ public struct CoordinatorSession: Sendable {
         guard phase != .closed else { return .none }
         switch message {
         case .heartbeat(let heartbeat):
-            return .heartbeat(heartbeat)
+            reconcile(heartbeat)
+            return .heartbeat(heartbeat, committing: Array(committing.keys))
         case .leaseAccept(let accept):
+            if held[accept.jobID] == accept.fencingToken { confirmed.insert(accept.jobID) }
             return .write(.accepted(accept))
         case .leaseReject(let reject):
-            released(reject.jobID)
+            finishing(reject.jobID, token: reject.fencingToken)
             return .write(.rejected(reject))
         case .cancelAck(let ack):
-            released(ack.jobID)
+            finishing(ack.jobID, token: ack.fencingToken)
             return .write(.cancelAcknowledged(ack))
         case .jobCompleted(let completed):
-            released(completed.jobID)
+            finishing(completed.jobID, token: completed.fencingToken)
             return .write(.completed(completed))
         case .jobFailed(let failed):
-            released(failed.jobID)
+            finishing(failed.jobID, token: failed.fencingToken)
             return .write(.failed(failed))
         case .nodeStatus(let status):
             return .write(.nodeStatus(status))

@@ -4,13 +4,12 @@ import LoomWire
 import NIOCore
 import Synchronization
 
-/// A live session: its state machine behind a lock, and the connection's writer. The
+/// A live session: its state machine behind a lock, and the connection to send on. The
 /// connection task, the dispatcher, the reaper and the cancel listener all reach the worker
 /// through it.
 final class SessionHandle: Sendable {
     let worker: AuthenticatedWorker
     let instanceID: UUID
-    let outbound: NIOAsyncChannelOutboundWriter<WireMessage>
     private let channel: any Channel
     let state: Mutex<CoordinatorSession>
     /// Artifacts being assembled from their parts: (job, artifact id) → bytes so far.
@@ -22,10 +21,9 @@ final class SessionHandle: Sendable {
         var artifact: UInt32
     }
 
-    init(worker: AuthenticatedWorker, outbound: NIOAsyncChannelOutboundWriter<WireMessage>, channel: any Channel, chunkWindow: Int) {
+    init(worker: AuthenticatedWorker, channel: any Channel, chunkWindow: Int) {
         self.worker = worker
         self.instanceID = UUID(wire: worker.instanceID)
-        self.outbound = outbound
         self.channel = channel
         state = Mutex(CoordinatorSession(worker: worker, chunkWindow: chunkWindow))
     }
@@ -35,13 +33,25 @@ final class SessionHandle: Sendable {
 
     func holds(_ job: WireUUID) -> UInt64? { state.withLock { $0.held[job] } }
 
-    /// Sends without waiting for the socket; a closed connection drops the message.
-    func send(_ messages: [WireMessage]) async {
+    /// Queues the messages on the connection and returns at once, in one hop to its event
+    /// loop and one flush; a closed connection drops them. Nothing that sends (the
+    /// dispatcher above all) ever waits for a slow worker's socket. What is queued is
+    /// bounded by the protocol: leases by the worker's slots, chunks by the stream windows.
+    func send(_ messages: [WireMessage]) {
         guard !messages.isEmpty, !isClosed else { return }
-        try? await outbound.write(contentsOf: messages)
+        let channel = channel
+        channel.eventLoop.execute {
+            for message in messages { channel.write(message, promise: nil) }
+            channel.flush()
+        }
     }
 
-    func send(_ message: WireMessage) async { await send([message]) }
+    func send(_ message: WireMessage) { send([message]) }
+
+    /// The last write on a job was carried out (or refused, or failed).
+    func committed(_ job: UUID, token: Int64) {
+        state.withLock { $0.committed(job.wire, token: UInt64(bitPattern: token)) }
+    }
 
     /// Ends the session: later sends are dropped and fetch streams stop.
     func close() {

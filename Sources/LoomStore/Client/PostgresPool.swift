@@ -158,14 +158,15 @@ public final class PostgresPool: Sendable {
         case .wait(let id):
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { continuation in
-                    let enqueued = state.withLock { state in
-                        guard !state.closed else { return false }
+                    // A connection released since the first look went to the free list (there
+                    // was no waiter yet): take it rather than wait for the next release.
+                    let outcome: Result<Int, any Error>? = state.withLock { state in
+                        guard !state.closed else { return .failure(PostgresError(kind: .usage, message: "the connection pool is closed")) }
+                        if let index = state.free.popLast() { return .success(index) }
                         state.waiters.append((id, continuation))
-                        return true
+                        return nil
                     }
-                    if !enqueued {
-                        continuation.resume(throwing: PostgresError(kind: .usage, message: "the connection pool is closed"))
-                    }
+                    if let outcome { continuation.resume(with: outcome) }
                 }
             } onCancel: {
                 let waiter = state.withLock { state -> CheckedContinuation<Int, any Error>? in

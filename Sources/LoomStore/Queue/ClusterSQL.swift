@@ -3,83 +3,11 @@
 /// and the chunks workers stream back. Like JobSQL, each is one statement guarded by
 /// (job id, lease token, status running) wherever a worker writes.
 enum ClusterSQL {
-    /// The part of the lease statement after the candidates are chosen: reserve credits,
-    /// take the lease, record job_started. A job reserves once in its life: the ledger,
-    /// not `attempt`, says whether it has (a lease given back lowers `attempt` again).
-    private static func lease(candidates: String) -> String {
-        """
-        WITH \(candidates), needs AS (
-            SELECT user_id, sum(need) AS total FROM candidates WHERE need > 0 GROUP BY user_id
-        ), debited AS (
-            UPDATE users u SET credits = u.credits - n.total
-            FROM needs n
-            WHERE u.id = n.user_id AND u.credits >= n.total
-            RETURNING u.id
-        ), decided AS (
-            SELECT c.id, c.user_id, c.need, (c.need = 0 OR c.user_id IN (SELECT id FROM debited)) AS affordable
-            FROM candidates c
-        ), leased AS (
-            UPDATE jobs j SET
-                status = 'running',
-                attempt = j.attempt + 1,
-                lease_owner = $1,
-                lease_token = nextval('lease_tokens'),
-                lease_expires_at = now() + make_interval(secs => $3),
-                attempt_started_at = now(),
-                started_at = coalesce(j.started_at, now()),
-                event_seq = j.event_seq + 1
-            FROM decided d
-            WHERE j.id = d.id AND d.affordable
-            RETURNING j.id, j.user_id, j.kind, j.workflow_snapshot_id, j.dataset_id, j.lease_token, j.attempt,
-                      j.max_tries, j.lease_expires_at, j.timeout_seconds, j.credit_estimate, j.event_seq, d.need, j.spec
-        ), deferred AS (
-            UPDATE jobs j SET run_at = now() + make_interval(secs => $4)
-            FROM decided d
-            WHERE j.id = d.id AND NOT d.affordable
-            RETURNING j.id
-        ), reserved AS (
-            INSERT INTO credit_ledger (user_id, job_id, kind, amount)
-            SELECT user_id, id, 'reserve', -need FROM leased WHERE need > 0
-            RETURNING job_id
-        ), started AS (
-            INSERT INTO job_events (job_id, seq, type, payload)
-            SELECT id, event_seq, 'job_started',
-                   jsonb_build_object('type', 'job_started', 'job_id', id, 'status', 'running', 'attempt', attempt,
-                                      'worker', $1::uuid, 'timestamp', now())
-            FROM leased
-            RETURNING job_id
-        )
-        SELECT l.id, l.user_id, l.kind, l.workflow_snapshot_id, l.dataset_id, l.lease_token, l.attempt,
-               l.max_tries, l.lease_expires_at, l.timeout_seconds, l.credit_estimate,
-               CASE WHEN l.kind = 'workflow'
-                    THEN (SELECT jsonb_build_object('nodes', s.nodes, 'edges', s.edges)
-                          FROM workflow_snapshots s WHERE s.id = l.workflow_snapshot_id)
-                    ELSE l.spec END
-        FROM leased l
-        """
-    }
-
-    /// Leases up to $2 due jobs to worker $1 for $3 s (credit wait $4 s), by priority then
-    /// age, with no per-user cap.
-    static let leaseUncapped = lease(candidates: """
-        candidates AS (
-            SELECT j.id, j.user_id,
-                   CASE WHEN j.credit_estimate > 0 AND NOT EXISTS (
-                       SELECT 1 FROM credit_ledger l WHERE l.job_id = j.id AND l.kind = 'reserve')
-                   THEN j.credit_estimate ELSE 0 END AS need
-            FROM jobs j
-            WHERE j.status = 'queued' AND j.run_at <= now()
-            ORDER BY j.priority DESC, j.run_at, j.id
-            LIMIT $2
-            FOR UPDATE OF j SKIP LOCKED
-        )
-        """)
-
-    /// As `leaseUncapped`, but a user never has more than $5 jobs running: users at their
+    /// As `JobSQL.lease`, but a user never has more than $5 jobs running: users at their
     /// cap are passed over (their jobs wait their turn), the others share the batch by
     /// priority then age. Window functions cannot take row locks, so the order is decided
     /// on a peek at 4 × $2 rows and the rows are locked after.
-    static let leaseCapped = lease(candidates: """
+    static let leaseCapped = JobSQL.leaseStatement(candidates: """
         running AS (
             SELECT user_id, count(*) AS n FROM jobs WHERE status = 'running' GROUP BY user_id
         ), peek AS (
@@ -97,10 +25,7 @@ enum ClusterSQL {
             ORDER BY p.priority DESC, p.run_at, p.id
             LIMIT $2
         ), candidates AS (
-            SELECT j.id, j.user_id,
-                   CASE WHEN j.credit_estimate > 0 AND NOT EXISTS (
-                       SELECT 1 FROM credit_ledger l WHERE l.job_id = j.id AND l.kind = 'reserve')
-                   THEN j.credit_estimate ELSE 0 END AS need
+            SELECT j.id, j.user_id, \(JobSQL.reservationNeed)
             FROM jobs j
             WHERE j.id IN (SELECT id FROM allowed) AND j.status = 'queued' AND j.run_at <= now()
             FOR UPDATE OF j SKIP LOCKED

@@ -35,7 +35,7 @@ extension JobQueue {
         let parameters: [any PostgresEncodable] =
             capped ? [worker, limit, ttl, creditWait, perUserCap] : [worker, limit, ttl, creditWait]
         return try await pool.withConnection { connection in
-            try connection.query(capped ? ClusterSQL.leaseCapped : ClusterSQL.leaseUncapped, parameters).map {
+            try connection.query(capped ? ClusterSQL.leaseCapped : JobSQL.lease, parameters).map {
                 row throws(PostgresError) in
                 ClusterLease(
                     lease: JobLease(

@@ -68,26 +68,7 @@ public struct JobQueue: Sendable {
 
     /// Leases up to `limit` due jobs to a worker instance, by priority then age.
     public func lease(worker: UUID, limit: Int) async throws -> [JobLease] {
-        guard limit > 0 else { return [] }
-        let ttl = configuration.leaseTTL.seconds
-        let creditWait = configuration.creditWait.seconds
-        return try await pool.withConnection { connection in
-            try connection.query(JobSQL.lease, [worker, limit, ttl, creditWait]).map { row throws(PostgresError) in
-                JobLease(
-                    jobID: try row.decode(0),
-                    userID: try row.decode(1),
-                    kind: try row.decode(2),
-                    snapshotID: try row.decode(3),
-                    datasetID: try row.decode(4),
-                    token: try row.decode(5),
-                    attempt: try row.decode(6),
-                    maxTries: try row.decode(7),
-                    expiresAt: try row.decode(8),
-                    timeoutSeconds: try row.decode(9),
-                    creditEstimate: try row.decode(10)
-                )
-            }
-        }
+        try await leaseForCluster(worker: worker, limit: limit).map(\.lease)
     }
 
     public struct HeartbeatReply: Sendable, Equatable {

@@ -45,21 +45,14 @@ enum JobSQL {
         SELECT count(*), (SELECT count(*) FROM notified) FROM promoted
         """
 
-    /// Leases up to $2 due jobs to worker $1 for $3 s: by priority, then age; rows another
-    /// leaser holds are skipped. A job's first lease reserves its credit estimate; a user who
-    /// cannot afford their jobs in this batch keeps them queued, due again in $4 s.
-    static let lease = """
-        WITH candidates AS (
-            SELECT j.id, j.user_id,
-                   -- Only a first lease reserves: every lease bumps attempt, so attempt 0 means
-                   -- never leased, and a job leased before holds its reservation still.
-                   CASE WHEN j.attempt = 0 THEN j.credit_estimate ELSE 0 END AS need
-            FROM jobs j
-            WHERE j.status = 'queued' AND j.run_at <= now()
-            ORDER BY j.priority DESC, j.run_at, j.id
-            LIMIT $2
-            FOR UPDATE OF j SKIP LOCKED
-        ), needs AS (
+    /// The lease statement around a `candidates` CTE (id, user_id, need: the credits the
+    /// job must still reserve): reserve credits, take the lease, record job_started, return
+    /// the lease and the job's spec (the snapshot's nodes and edges for a workflow). $1
+    /// worker, $2 batch size, $3 TTL s, $4 credit wait s. A user who cannot afford their
+    /// jobs in this batch keeps them queued, due again in $4 s.
+    static func leaseStatement(candidates: String) -> String {
+        """
+        WITH \(candidates), needs AS (
             SELECT user_id, sum(need) AS total FROM candidates WHERE need > 0 GROUP BY user_id
         ), debited AS (
             UPDATE users u SET credits = u.credits - n.total
@@ -82,7 +75,7 @@ enum JobSQL {
             FROM decided d
             WHERE j.id = d.id AND d.affordable
             RETURNING j.id, j.user_id, j.kind, j.workflow_snapshot_id, j.dataset_id, j.lease_token, j.attempt,
-                      j.max_tries, j.lease_expires_at, j.timeout_seconds, j.credit_estimate, j.event_seq, d.need
+                      j.max_tries, j.lease_expires_at, j.timeout_seconds, j.credit_estimate, j.event_seq, d.need, j.spec
         ), deferred AS (
             UPDATE jobs j SET run_at = now() + make_interval(secs => $4)
             FROM decided d
@@ -94,28 +87,63 @@ enum JobSQL {
             RETURNING job_id
         ), started AS (
             INSERT INTO job_events (job_id, seq, type, payload)
-            SELECT id, event_seq, 'job_started', jsonb_build_object('attempt', attempt, 'worker', $1::uuid)
+            SELECT id, event_seq, 'job_started',
+                   jsonb_build_object('type', 'job_started', 'job_id', id, 'status', 'running', 'attempt', attempt,
+                                      'worker', $1::uuid, 'timestamp', now())
             FROM leased
             RETURNING job_id
         )
         SELECT l.id, l.user_id, l.kind, l.workflow_snapshot_id, l.dataset_id, l.lease_token, l.attempt,
-               l.max_tries, l.lease_expires_at, l.timeout_seconds, l.credit_estimate
+               l.max_tries, l.lease_expires_at, l.timeout_seconds, l.credit_estimate,
+               CASE WHEN l.kind = 'workflow'
+                    THEN (SELECT jsonb_build_object('nodes', s.nodes, 'edges', s.edges)
+                          FROM workflow_snapshots s WHERE s.id = l.workflow_snapshot_id)
+                    ELSE l.spec END
         FROM leased l
         """
+    }
+
+    /// What a candidate job must still reserve. A job reserves once in its life: the ledger,
+    /// not `attempt`, says whether it has (a lease given back lowers `attempt` again).
+    static let reservationNeed = """
+        CASE WHEN j.credit_estimate > 0 AND NOT EXISTS (
+            SELECT 1 FROM credit_ledger l WHERE l.job_id = j.id AND l.kind = 'reserve')
+        THEN j.credit_estimate ELSE 0 END AS need
+        """
+
+    /// Leases up to $2 due jobs to worker $1 for $3 s: by priority, then age; rows another
+    /// leaser holds are skipped.
+    static let lease = leaseStatement(candidates: """
+        candidates AS (
+            SELECT j.id, j.user_id, \(reservationNeed)
+            FROM jobs j
+            WHERE j.status = 'queued' AND j.run_at <= now()
+            ORDER BY j.priority DESC, j.run_at, j.id
+            LIMIT $2
+            FOR UPDATE OF j SKIP LOCKED
+        )
+        """)
 
     /// Extends the leases worker $1 says it holds ($3) by $2 s. Returns the held jobs whose
-    /// cancellation was requested, and the held jobs it no longer owns.
+    /// cancellation was requested, and the listed jobs it no longer owns. A row another
+    /// statement has locked (its completion or reclaim is being written) is not waited for:
+    /// a heartbeat must never queue behind writes, or leases would expire under load.
     static let heartbeat = """
-        WITH extended AS (
-            UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $2)
+        WITH mine AS (
+            SELECT id, cancel_requested FROM jobs
             WHERE lease_owner = $1 AND status = 'running' AND id = ANY ($3::uuid[])
-            RETURNING id, cancel_requested
+        ), extended AS (
+            UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $2)
+            WHERE id IN (
+                SELECT id FROM jobs WHERE lease_owner = $1 AND status = 'running' AND id = ANY ($3::uuid[])
+                FOR NO KEY UPDATE SKIP LOCKED)
+            RETURNING id
         ), seen AS (
             UPDATE workers SET last_heartbeat_at = now() WHERE instance_id = $1 RETURNING 1
         )
-        SELECT coalesce((SELECT array_agg(id) FROM extended WHERE cancel_requested), '{}'),
-               coalesce((SELECT array_agg(h) FROM unnest($3::uuid[]) h WHERE h NOT IN (SELECT id FROM extended)), '{}'),
-               (SELECT count(*) FROM seen)
+        SELECT coalesce((SELECT array_agg(id) FROM mine WHERE cancel_requested), '{}'),
+               coalesce((SELECT array_agg(h) FROM unnest($3::uuid[]) h WHERE h NOT IN (SELECT id FROM mine)), '{}'),
+               (SELECT count(*) FROM seen), (SELECT count(*) FROM extended)
         """
 
     /// Completes many jobs at once (group commit): $1 ids, $2 tokens, $3 actual costs.

@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+@testable import LoomStore
+
+/// The lease statement shared by `lease` and `leaseForCluster`, and heartbeats under load.
+@Suite("Job queue: shared lease statement, heartbeats that never wait")
+struct LeaseRenewalTests {
+    @Test("a job given back and leased again reserves its credits once, through either lease call")
+    func releasedJobReservesOnce() async throws {
+        let queue = try await makeQueue()
+        let user = try await makeUser(queue.pool, credits: 100)
+        let job = JobSubmission(userID: user.id, kind: .bench, creditEstimate: 10)
+        try await queue.submit(job)
+        let first = try await leaseOne(queue)
+        #expect(try await queue.release(jobID: job.id, token: first.token, reason: "test") == .applied)
+        #expect(try await queue.job(job.id)?.attempt == 0)
+        let second = try await leaseOne(queue)
+        #expect(second.jobID == job.id && second.attempt == 1)
+        #expect(try await queue.release(jobID: job.id, token: second.token, reason: "test") == .applied)
+        let third = try #require(try await queue.leaseForCluster(worker: UUID(), limit: 1).first)
+        #expect(third.lease.jobID == job.id)
+        #expect(try await Users(pool: queue.pool).user(user.id)?.credits == 90)
+        let reservations = try await queue.pool.withConnection { connection in
+            try connection.query("SELECT count(*) FROM credit_ledger WHERE job_id = $1 AND kind = 'reserve'", [job.id])[0].decode(0, as: Int.self)
+        }
+        #expect(reservations == 1)
+    }
+
+    @Test("a heartbeat does not wait for a row another statement is writing, and still says what is held")
+    func heartbeatSkipsLockedRows() async throws {
+        let queue = try await makeQueue()
+        let user = try await makeUser(queue.pool)
+        try await insertQueuedJobs(queue.pool, user: user.id, count: 2)
+        let worker = UUID()
+        let leases = try await queue.lease(worker: worker, limit: 2)
+        #expect(leases.count == 2)
+        let (busy, free) = (leases[0], leases[1])
+        // Another connection holds the row lock of `busy`, as a completion being written does.
+        let database = queue.pool.configuration.url
+        let holder = try PostgresConnection(database)
+        try holder.execute("BEGIN")
+        _ = try holder.query("SELECT 1 FROM jobs WHERE id = $1 FOR UPDATE", [busy.jobID])
+        defer { try? holder.execute("ROLLBACK") }
+        // A heartbeat that waited for the lock would fail here instead.
+        let impatient = JobQueue(
+            pool: PostgresPool(.init(url: database + "?options=-c%20lock_timeout%3D2000", size: 1)), configuration: queue.configuration)
+        let before = try #require(try await queue.job(free.jobID)?.leaseExpiresAt)
+        let reply = try await impatient.heartbeat(worker: worker, holding: [busy.jobID, free.jobID])
+        #expect(reply.lost.isEmpty)
+        #expect(reply.workerKnown == false)
+        #expect(try #require(try await queue.job(free.jobID)?.leaseExpiresAt) > before)
+        await impatient.pool.close()
+    }
+}
