@@ -174,6 +174,9 @@ extension Coordinator {
             handle.state.withLock { $0.heartbeatAnswered(renewed: renewed, notHeld: notHeld) }
             handle.send(
                 .heartbeatAck(HeartbeatAck(heartbeatSentAt: heartbeat.sentAt, cancel: cancel, notHeld: notHeld)))
+            for job in notHeld {
+                logger.notice("the worker no longer holds this job: told it to stop", metadata: ["worker": "\(handle.worker.name)", "job_id": "\(job)"])
+            }
             if !notHeld.isEmpty { wakeDispatcher() }
         } catch {
             logger.error("heartbeat of \(handle.worker.name) failed: \(error)")
@@ -182,7 +185,7 @@ extension Coordinator {
 
     /// A write was refused because the worker no longer holds the job: tell it to stop.
     func stopZombie(_ handle: SessionHandle, job: WireUUID, token: UInt64) {
-        logger.notice("refused a write under a lost lease", metadata: ["worker": "\(handle.worker.name)", "job": "\(job)"])
+        logger.notice("refused a write under a lost lease", metadata: ["worker": "\(handle.worker.name)", "job_id": "\(job)"])
         handle.send(.cancelJob(CancelJob(jobID: job, fencingToken: token, reason: "lease lost")))
     }
 }

@@ -65,7 +65,7 @@ extension Coordinator {
                         }
                     }
                 } catch {
-                    logger.error("reading the chunk list of job \(lease.jobID) failed: \(error)")
+                    logger.error("reading a job's chunk list failed", metadata: ["job_id": "\(lease.jobID)", "error": "\(error)"])
                 }
             }
             grants.append(

@@ -104,7 +104,7 @@ extension Coordinator {
             let completion = JobQueue.Completion(jobID: job, token: token, cost: summary.creditCost ?? Int64.max)
             writer.submit(.complete(completion) { [weak self] outcome in
                 handle.committed(job, token: token)
-                if outcome == .leaseLost { self?.logger.notice("completion under a lost lease refused", metadata: ["job": "\(job)"]) }
+                if outcome == .leaseLost { self?.logger.notice("completion under a lost lease refused", metadata: ["job_id": "\(job)"]) }
             })
         }
     }
@@ -202,7 +202,7 @@ extension Coordinator {
                     handle.send(.chunk(chunk))
                 }
             } catch {
-                logger.error("fetch for job \(job) failed: \(error)")
+                logger.error("a worker's fetch failed", metadata: ["job_id": "\(job)", "error": "\(error)"])
                 aborted = true
             }
             if aborted { break }

@@ -20,7 +20,6 @@ extension Coordinator {
         }
         let ended = report.failed + report.cancelled + report.timedOut
         if !ended.isEmpty { try await queue.failIngestionDatasets(jobs: ended) }
-        events.publish(report.requeued + ended, notify: true)
         try await queue.promoteDue()
         if !report.requeued.isEmpty { wakeDispatcher() }
         return report
@@ -37,23 +36,10 @@ extension Coordinator {
         }
     }
 
-    /// Sends `loom_events` notices for the jobs written since the last round.
-    func runNotifier() async {
-        while !isStopping {
-            try? await Task.sleep(for: .milliseconds(50))
-            let jobs = events.takeNotifications()
-            if jobs.isEmpty { continue }
-            do {
-                try await queue.notifyEvents(jobs: jobs)
-            } catch {
-                logger.error("event notification failed: \(error)")
-            }
-        }
-    }
-
     /// NOTIFY: a queued job wakes the dispatcher, a cancel request reaches the worker that
-    /// runs the job at once, another coordinator's events reach our subscribers, an
-    /// operator's drain or undrain reaches the worker's session.
+    /// runs the job at once, an operator's drain or undrain reaches the worker's session.
+    /// (Events reach WebSocket clients through the HTTP layer's own hub, which listens on
+    /// `loom_events`, fed by a trigger on every stored event.)
     func runListener(_ listener: PostgresListener) async {
         for await event in listener.events {
             if isStopping { break }
@@ -69,8 +55,6 @@ extension Coordinator {
                 case "loom_cancel":
                     guard let job = UUID(uuidString: payload), let (handle, token) = sessions.holder(of: job.wire) else { continue }
                     handle.send(.cancelJob(CancelJob(jobID: job.wire, fencingToken: token, reason: "cancelled")))
-                case "loom_events":
-                    if let job = UUID(uuidString: payload) { events.publish([job], notify: false) }
                 case "loom_workers":
                     guard let (worker, state) = Self.workerNotice(payload) else {
                         logger.notice("ignored a malformed loom_workers notice", metadata: ["payload": "\(payload)"])

@@ -9,15 +9,14 @@ import ServiceLifecycle
 import Synchronization
 
 /// The cluster core: the worker server (handshake, sessions), the dispatcher that pushes
-/// leases, the reaper, persistence of what workers send, and the event hub. No HTTP: the
-/// HTTP layer holds a Coordinator and subscribes to `events`.
+/// leases, the reaper, and persistence of what workers send. No HTTP: the HTTP layer runs
+/// beside it on the same database and follows stored events through LISTEN/NOTIFY.
 ///
 /// `run()` is a ServiceLifecycle service: it returns once a graceful shutdown (SIGTERM) has
 /// closed every session and flushed every write. Workers keep running their jobs and
 /// reconnect, to this coordinator when it is back or to another.
 public final class Coordinator: Service, Sendable {
     public let configuration: CoordinatorConfiguration
-    public let events: EventHub
     public let queue: JobQueue
     let logger: Logger
     let pool: PostgresPool
@@ -41,8 +40,7 @@ public final class Coordinator: Service, Sendable {
         leasePool = PostgresPool(.init(url: configuration.databaseURL, size: 2, applicationName: "loom-coordinator-leases"))
         leases = JobQueue(pool: leasePool, configuration: configuration.queueConfiguration)
         workers = Workers(pool: pool)
-        events = EventHub()
-        writer = JobWriter(queue: queue, hub: events, lanes: configuration.writeLanes, maxBatch: configuration.maxWriteBatch, logger: logger)
+        writer = JobWriter(queue: queue, lanes: configuration.writeLanes, maxBatch: configuration.maxWriteBatch, logger: logger)
         (dispatchWakes, dispatchWake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -136,14 +134,13 @@ public final class Coordinator: Service, Sendable {
         logger.info("coordinator listening", metadata: [
             "host": "\(configuration.host)", "port": "\(port)", "tls": "\(configuration.tls.map { $0.requiresClientCertificates ? "mutual" : "on" } ?? "off")"])
 
-        let listener = PostgresListener(.init(url: configuration.databaseURL, channels: ["loom_queue", "loom_cancel", "loom_events", "loom_workers"]))
+        let listener = PostgresListener(.init(url: configuration.databaseURL, channels: ["loom_queue", "loom_cancel", "loom_workers"]))
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.writer.run() }
                 group.addTask { await self.runDispatcher() }
                 group.addTask { await self.runSweep() }
                 group.addTask { await self.runReaper() }
-                group.addTask { await self.runNotifier() }
                 group.addTask { await self.runListener(listener) }
                 group.addTask {
                     await withDiscardingTaskGroup { connections in

@@ -188,9 +188,12 @@ public final class Worker: Service, Sendable {
             for job in ack.cancel { jobs.stop(job, reason: .cancelled) }
             let listed = heartbeats.listed(sentAt: ack.heartbeatSentAt.millisecondsSinceEpoch)
             for job in ack.notHeld {
-                if let token = listed[job] { jobs.stop(job, token: token, reason: .lost) }
+                guard let token = listed[job] else { continue }
+                logger.notice("the coordinator says this job is no longer ours: stopping it", metadata: ["job_id": "\(job)"])
+                jobs.stop(job, token: token, reason: .lost)
             }
         case .cancelJob(let cancel):
+            logger.info("stopping a job", metadata: ["job_id": "\(cancel.jobID)", "reason": "\(cancel.reason)"])
             jobs.stop(cancel.jobID, token: cancel.fencingToken, reason: cancel.reason == "lease lost" ? .lost : .cancelled)
         case .drain(let drain):
             let grace = drain.deadline.map { Duration.milliseconds(max(0, $0.millisecondsSinceEpoch - Self.nowMilliseconds)) }
@@ -221,8 +224,10 @@ public final class Worker: Service, Sendable {
             if last > 0, Self.nowMilliseconds - last > Int64(configuration.leaseTTL.seconds * 1000) {
                 let held = jobs.held()
                 if !held.isEmpty {
-                    logger.notice("no heartbeat answered for a lease TTL: stopping \(held.count) jobs")
-                    for job in held { jobs.stop(job.job, reason: .lost) }
+                    for job in held {
+                        logger.notice("no heartbeat answered for a lease TTL: stopping the job", metadata: ["job_id": "\(job.job)"])
+                        jobs.stop(job.job, reason: .lost)
+                    }
                 }
             }
         }

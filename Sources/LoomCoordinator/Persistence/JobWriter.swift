@@ -29,8 +29,8 @@ final class JobWriter: Sendable {
 
     private let lanes: [WriterLane]
 
-    init(queue: JobQueue, hub: EventHub, lanes: Int, maxBatch: Int, logger: Logger) {
-        self.lanes = (0..<max(1, lanes)).map { _ in WriterLane(queue: queue, hub: hub, maxBatch: maxBatch, logger: logger) }
+    init(queue: JobQueue, lanes: Int, maxBatch: Int, logger: Logger) {
+        self.lanes = (0..<max(1, lanes)).map { _ in WriterLane(queue: queue, maxBatch: maxBatch, logger: logger) }
     }
 
     func submit(_ operation: Operation) {
@@ -54,7 +54,6 @@ private final class WriterLane: Sendable {
     typealias Operation = JobWriter.Operation
 
     private let queue: JobQueue
-    private let hub: EventHub
     private let logger: Logger
     private let maxBatch: Int
     private let pending = Mutex<[Operation]>([])
@@ -63,9 +62,8 @@ private final class WriterLane: Sendable {
     /// Times a group statement that hit a deadlock or serialization failure is tried again.
     private let retries = 3
 
-    init(queue: JobQueue, hub: EventHub, maxBatch: Int, logger: Logger) {
+    init(queue: JobQueue, maxBatch: Int, logger: Logger) {
         self.queue = queue
-        self.hub = hub
         self.maxBatch = maxBatch
         self.logger = logger
         (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -115,7 +113,6 @@ private final class WriterLane: Sendable {
     }
 
     private func flush(_ batch: [Operation]) async {
-        var touched = Set<UUID>()
         var events: [JobQueue.NewEvent] = []
         var completions: [(JobQueue.Completion, @Sendable (GuardedWrite?) -> Void)] = []
 
@@ -147,13 +144,11 @@ private final class WriterLane: Sendable {
                 do {
                     try await write(queue)
                 } catch {
-                    logger.error("write on job \(jobID) failed: \(error)")
+                    logger.error("a write for a job failed", metadata: ["job_id": "\(jobID)", "error": "\(error)"])
                 }
             }
-            touched.insert(operation.jobID)
         }
         await flushEvents()
         await flushCompletions()
-        hub.publish(Array(touched), notify: true)
     }
 }

@@ -193,7 +193,7 @@ public final class JobEventHub: Service, Sendable {
                 if start { await fetch(job) }
                 return
             } catch {
-                logger.warning("stream: could not read a job's last seq", metadata: ["job": "\(job)", "error": "\(error)"])
+                logger.warning("stream: could not read a job's last seq", metadata: ["job_id": "\(job)", "error": "\(error)"])
                 guard isFollowed(job) else { return }
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(5))
@@ -228,7 +228,7 @@ public final class JobEventHub: Service, Sendable {
                 metrics.add(.fetched)
                 delay = .milliseconds(50)
             } catch {
-                logger.warning("stream: could not read a job's events", metadata: ["job": "\(job)", "error": "\(error)"])
+                logger.warning("stream: could not read a job's events", metadata: ["job_id": "\(job)", "error": "\(error)"])
                 guard isFollowed(job) else { return }
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(5))

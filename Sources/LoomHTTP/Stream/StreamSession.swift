@@ -117,7 +117,7 @@ struct StreamSession {
             return .ended(subscription.endReason ?? .closed)
         } catch {
             if Task.isCancelled { return .ended(subscription.endReason ?? .closed) }
-            logger.debug("stream: write failed", metadata: ["job": "\(jobID)", "error": "\(error)"])
+            logger.debug("stream: write failed", metadata: ["job_id": "\(jobID)", "error": "\(error)"])
             return .clientLeft
         }
     }

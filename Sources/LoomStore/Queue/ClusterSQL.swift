@@ -138,7 +138,4 @@ enum ClusterSQL {
         FROM job_output_chunks c JOIN jobs j ON j.id = c.job_id AND j.lease_token = c.lease_token
         WHERE c.job_id = $1 AND c.stream = $2 ORDER BY c.chunk_index
         """
-
-    /// Tells other coordinators that jobs $1 have new events (they read them from job_events).
-    static let notifyEvents = "SELECT count(pg_notify('loom_events', x)) FROM unnest($1::text[]) x"
 }

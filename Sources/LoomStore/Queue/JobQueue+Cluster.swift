@@ -168,11 +168,4 @@ extension JobQueue {
             }
         }
     }
-
-    /// NOTIFY `loom_events` with each job id: other coordinators read the new events.
-    public func notifyEvents(jobs: [UUID]) async throws {
-        guard !jobs.isEmpty else { return }
-        let texts = jobs.map { $0.uuidString.lowercased() }
-        try await pool.withConnection { connection in _ = try connection.query(ClusterSQL.notifyEvents, [texts]) }
-    }
 }
