@@ -60,8 +60,9 @@ struct IngestionProcessTests {
         let job = UUID()
         try await store.queue.submit(JobSubmission(id: job, userID: user, kind: .ingestion, datasetID: dataset))
         try await eventually("the ingestion fails", cluster: cluster) { try await store.status(job) == .failed }
+        // The dataset fails in the statement that follows the job's failure.
+        try await eventually("the dataset fails", cluster: cluster) { try await datasets.get(dataset, for: user)?.status == .failed }
         let record = try #require(try await datasets.get(dataset, for: user))
-        #expect(record.status == .failed)
         #expect(record.errorMessage?.contains("invalid_data") == true, "\(record.errorMessage ?? "")")
         #expect(try await store.queue.job(job)?.attempt == 1)
         await cluster.stopAll()
