@@ -119,7 +119,7 @@ public final class Coordinator: Service, Sendable {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(WireMessageDecoder(maxFrameSize: configuration.maxFrameSize)))
                     try channel.pipeline.syncOperations.addHandler(
-                        MessageToByteHandler(WireMessageEncoder(maxFrameSize: configuration.maxFrameSize)))
+                        WireMessageWriter(maxFrameSize: configuration.maxFrameSize))
                     try channel.pipeline.syncOperations.addHandler(WireErrorHandler())
                     return try NIOAsyncChannel<WireMessage, WireMessage>(wrappingChannelSynchronously: channel)
                 }

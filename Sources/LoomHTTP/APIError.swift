@@ -57,10 +57,14 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: status, headers: headers, body: .init(byteBuffer: body()))
+    }
+
+    /// The JSON body. Every part of it is encodable, so encoding cannot fail.
+    func body() -> ByteBuffer {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(Body(error: .init(code: code, message: message, details: details)))
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return ByteBuffer(bytes: try! encoder.encode(Body(error: .init(code: code, message: message, details: details))))
     }
 
     public static func unauthorized(_ message: String) -> APIError { APIError(.unauthorized, "unauthorized", message) }
@@ -81,15 +85,23 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as APIError {
-            throw error
-        } catch let error as HTTPError {
-            throw APIError(error.status, Self.code(for: error.status), error.body ?? Self.message(for: error.status))
-        } catch let error as any HTTPResponseError {
-            throw APIError(error.status, Self.code(for: error.status), Self.message(for: error.status))
         } catch {
-            context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
-            throw APIError(.internalServerError, "internal_error", "the server could not complete the request; it has been logged")
+            throw Self.apiError(for: error, request: request, logger: context.logger)
+        }
+    }
+
+    /// `error` as the API answers it; an unexpected one is logged.
+    static func apiError(for error: any Error, request: Request, logger: Logger) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as HTTPError:
+            return APIError(error.status, code(for: error.status), error.body ?? message(for: error.status))
+        case let error as any HTTPResponseError:
+            return APIError(error.status, code(for: error.status), message(for: error.status))
+        default:
+            logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            return APIError(.internalServerError, "internal_error", "the server could not complete the request; it has been logged")
         }
     }
 

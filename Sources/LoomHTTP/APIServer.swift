@@ -56,6 +56,7 @@ public struct APIServer: Sendable {
     public let metrics: PrometheusCollectorRegistry
     /// The live stream's fan-out (one per process); `application` runs it as a service.
     public let events: JobEventHub
+    private let webSocketRefusals = WebSocketRefusals()
 
     public init(
         configuration: APIConfiguration, services: APIServices, stream: StreamConfiguration = StreamConfiguration(),
@@ -75,7 +76,7 @@ public struct APIServer: Sendable {
         DashboardRoutes().register(on: router)
         let api = router.group("api")
         OpenAPIRoute().register(on: api)
-        StreamRoutes(hub: events, users: services.users).register(on: api)
+        StreamRoutes(hub: events, users: services.users, refusals: webSocketRefusals).register(on: api)
         let authenticated = api.group().add(middleware: Authentication(users: services.users))
         WorkflowRoutes(configuration: configuration, services: services).register(on: authenticated)
         JobRoutes(configuration: configuration, services: services).register(on: authenticated)
@@ -93,7 +94,9 @@ public struct APIServer: Sendable {
         logger: Logger = Logger(label: "loom.http"), onStarted: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = router()
-        let http = HTTPServerBuilder.http1WebSocketUpgrade(webSocketRouter: router, configuration: events.webSocketConfiguration)
+        let http = HTTPServerBuilder.http1WebSocketUpgrade(
+            webSocketRouter: router,
+            configuration: .init(http1: .init(additionalChannelHandlers: webSocketRefusals.channelHandlers()), ws: events.webSocketConfiguration))
         return Application(
             router: router,
             // `.tls` only wraps the builder (it throws nothing in Hummingbird 2.28); its context is

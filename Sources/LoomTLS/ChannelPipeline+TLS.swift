@@ -10,6 +10,7 @@ extension ChannelPipeline.SynchronousOperations {
         }
         try addHandler(PlainOrTLSProbe.onTLSPort(peer: peer))
         try addHandler(tls.makeHandler())
+        try addHandler(TLSWriteSlicer())
         try addHandler(TLSRefusalTranslator(.coordinator(peer: peer, files: tls.files)))
     }
 
@@ -17,6 +18,7 @@ extension ChannelPipeline.SynchronousOperations {
     public func addCoordinatorLinkSecurity(_ tls: CoordinatorLinkTLS?, host: String, port: Int) throws {
         guard let tls else { return }
         try addHandler(tls.makeHandler(host: host))
+        try addHandler(TLSWriteSlicer())
         try addHandler(TLSRefusalTranslator(.worker(host: host, port: port, files: tls.files)))
     }
 }

@@ -24,6 +24,27 @@ public struct FrameEncoder: Sendable {
         buffer.setInteger(UInt32(length), at: start)
     }
 
+    /// As `encode(_:into:)`, but the bulk bytes that end a chunk or artifact frame (`bulk`
+    /// below) are not copied: `buffer` gets the frame up to them, and they are returned, to
+    /// be written right after it. Other messages are encoded whole and nil is returned.
+    public func encodeDeferringBulk(_ message: WireMessage, into buffer: inout ByteBuffer) throws(WireError) -> ByteBuffer? {
+        guard let (head, bulk) = message.splittingBulk() else {
+            try encode(message, into: &buffer)
+            return nil
+        }
+        let start = buffer.writerIndex
+        try encode(head, into: &buffer)
+        let length = buffer.writerIndex - start - Frame.headerSize + bulk.readableBytes
+        guard length <= maxFrameSize, length <= Int(UInt32.max) else {
+            buffer.moveWriterIndex(to: start)
+            throw WireError(.frameTooLarge, messageType: message.type.rawValue, "payload of \(length) bytes exceeds the maximum of \(maxFrameSize)")
+        }
+        buffer.setInteger(UInt32(length), at: start)
+        // The head ends with the bulk field's length prefix, written as 0.
+        buffer.setInteger(UInt32(bulk.readableBytes), at: buffer.writerIndex - 4)
+        return bulk
+    }
+
     /// One frame in a buffer of its own.
     public func encode(_ message: WireMessage, allocator: ByteBufferAllocator = ByteBufferAllocator()) throws(WireError) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: 64)

@@ -99,7 +99,7 @@ public final class Worker: Service, Sendable {
                     try channel.pipeline.syncOperations.addCoordinatorLinkSecurity(
                         configuration.tls, host: configuration.coordinatorHost, port: configuration.coordinatorPort)
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(WireMessageDecoder(maxFrameSize: maxFrame)))
-                    try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(WireMessageEncoder(maxFrameSize: maxFrame)))
+                    try channel.pipeline.syncOperations.addHandler(WireMessageWriter(maxFrameSize: maxFrame))
                     try channel.pipeline.syncOperations.addHandler(WireErrorHandler())
                     return try NIOAsyncChannel<WireMessage, WireMessage>(wrappingChannelSynchronously: channel)
                 }

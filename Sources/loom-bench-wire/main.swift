@@ -6,6 +6,8 @@
 // dictionary-encoded, as ingestion produces them) — cut into 65,536-row chunks.
 // Throughput is MB/s of raw column data, counted as Arrow counts it: 8 bytes per number,
 // and per string a 4-byte offset plus its UTF-8 bytes.
+//
+// `--transfer-only` skips the codec and frame rates (to profile the transfer alone).
 import Foundation
 import LoomColumnar
 import LoomTLS
@@ -100,62 +102,66 @@ let decoder = ChunkDecoder()
 
 print("loom-bench-wire: \(rows) rows × \(table.columnCount) columns (6 float64 with 3 decimals, 2 int64 of small range, 2 strings of 20 distinct values), \(format(rawMB, 1)) MB raw, chunks of \(ChunkEncoder.defaultRowsPerChunk) rows, best of \(runs) runs")
 
-var chunks: [[UInt8]] = []
-for threads in [1, 2] {
+let transferOnly = CommandLine.arguments.dropFirst().contains("--transfer-only")
+var chunks: [[UInt8]] = try transferOnly ? encoder.encodeChunks(table, concurrency: 2) : []
+for threads in [1, 2] where !transferOnly {
     let (time, encoded) = try best(runs: runs) { try encoder.encodeChunks(table, concurrency: threads) }
     chunks = encoded
     print("chunk encode, \(threads) thread\(threads == 1 ? " " : "s"): \(format(rawMB / time)) MB/s")
 }
 let compressed = chunks.reduce(0) { $0 + $1.count }
-print("compressed size: \(format(Double(compressed) / 1e6, 1)) MB in \(chunks.count) chunks (\(format(Double(rawBytes) / Double(compressed), 2))× smaller than raw)")
-var perColumn = [String]()
-for column in table.columns {
-    let single = try Table(columns: [column])
-    let size = try encoder.encodeChunks(single).reduce(0) { $0 + $1.count }
-    perColumn.append("\(column.name) \(format(Double(size) / 1e6, 2))")
-}
-print("  per column, MB: " + perColumn.joined(separator: ", "))
-for threads in [1, 2] {
-    let (time, _) = try best(runs: runs) { try decoder.decodeChunks(chunks, concurrency: threads) }
-    print("chunk decode, \(threads) thread\(threads == 1 ? " " : "s"): \(format(rawMB / time)) MB/s")
-}
-// The decoded chunks hold exactly the table's rows.
-let decoded = try decoder.decodeChunks(chunks)
-let reencoded = try decoded.map { try encoder.encode($0) }
-guard reencoded == chunks, decoded.map(\.rowCount).reduce(0, +) == rows else { fatalError("decoded chunks differ from the table") }
+if !transferOnly {
+    print("compressed size: \(format(Double(compressed) / 1e6, 1)) MB in \(chunks.count) chunks (\(format(Double(rawBytes) / Double(compressed), 2))× smaller than raw)")
+    var perColumn = [String]()
+    for column in table.columns {
+        let single = try Table(columns: [column])
+        let size = try encoder.encodeChunks(single).reduce(0) { $0 + $1.count }
+        perColumn.append("\(column.name) \(format(Double(size) / 1e6, 2))")
+    }
+    print("  per column, MB: " + perColumn.joined(separator: ", "))
+    for threads in [1, 2] {
+        let (time, _) = try best(runs: runs) { try decoder.decodeChunks(chunks, concurrency: threads) }
+        print("chunk decode, \(threads) thread\(threads == 1 ? " " : "s"): \(format(rawMB / time)) MB/s")
+    }
+    // The decoded chunks hold exactly the table's rows.
+    let decoded = try decoder.decodeChunks(chunks)
+    let reencoded = try decoded.map { try encoder.encode($0) }
+    guard reencoded == chunks, decoded.map(\.rowCount).reduce(0, +) == rows else { fatalError("decoded chunks differ from the table") }
 
-// Small frames: a heartbeat holding one job, and a node progress event.
-let job = WireUUID(high: 1, low: 2)
-let messages: [(String, WireMessage)] = [
-    ("heartbeat", .heartbeat(Heartbeat(sentAt: WireTime(millisecondsSinceEpoch: 1), slotsInUse: 1, jobs: [.init(jobID: job, fencingToken: 7, lastProgressAt: WireTime(millisecondsSinceEpoch: 1))]))),
-    ("node progress", .nodeProgress(NodeProgress(jobID: job, fencingToken: 7, nodeID: "train", fraction: 0.5, at: WireTime(millisecondsSinceEpoch: 1), message: "epoch 5/10"))),
-]
-let frameCount = 1_000_000
-let batch = 10_000
-for (name, message) in messages {
-    let frameEncoder = FrameEncoder()
-    var buffer = ByteBufferAllocator().buffer(capacity: 1 << 20)
-    let (encodeTime, frameSize) = try best(runs: 3) { () throws -> Int in
-        for _ in 0..<(frameCount / batch) {
-            buffer.clear()
-            for _ in 0..<batch { try frameEncoder.encode(message, into: &buffer) }
+    // Small frames: a heartbeat holding one job, and a node progress event.
+    let job = WireUUID(high: 1, low: 2)
+    let messages: [(String, WireMessage)] = [
+        ("heartbeat", .heartbeat(Heartbeat(sentAt: WireTime(millisecondsSinceEpoch: 1), slotsInUse: 1, jobs: [.init(jobID: job, fencingToken: 7, lastProgressAt: WireTime(millisecondsSinceEpoch: 1))]))),
+        ("node progress", .nodeProgress(NodeProgress(jobID: job, fencingToken: 7, nodeID: "train", fraction: 0.5, at: WireTime(millisecondsSinceEpoch: 1), message: "epoch 5/10"))),
+    ]
+    let frameCount = 1_000_000
+    let batch = 10_000
+    for (name, message) in messages {
+        let frameEncoder = FrameEncoder()
+        var buffer = ByteBufferAllocator().buffer(capacity: 1 << 20)
+        let (encodeTime, frameSize) = try best(runs: 3) { () throws -> Int in
+            for _ in 0..<(frameCount / batch) {
+                buffer.clear()
+                for _ in 0..<batch { try frameEncoder.encode(message, into: &buffer) }
+            }
+            return buffer.readableBytes / batch
         }
-        return buffer.readableBytes / batch
-    }
-    buffer.clear()
-    for _ in 0..<batch { try frameEncoder.encode(message, into: &buffer) }
-    let frames = buffer
-    let (decodeTime, decodedCount) = try best(runs: 3) { () throws -> Int in
-        var count = 0
-        var frameDecoder = FrameDecoder()
-        for _ in 0..<(frameCount / batch) {
-            var input = frames
-            while try frameDecoder.next(&input) != nil { count += 1 }
+        buffer.clear()
+        for _ in 0..<batch { try frameEncoder.encode(message, into: &buffer) }
+        let frames = buffer
+        let (decodeTime, decodedCount) = try best(runs: 3) { () throws -> Int in
+            var count = 0
+            var frameDecoder = FrameDecoder()
+            for _ in 0..<(frameCount / batch) {
+                var input = frames
+                while try frameDecoder.next(&input) != nil { count += 1 }
+            }
+            return count
         }
-        return count
+        guard decodedCount == frameCount else { fatalError("decoded \(decodedCount) frames") }
+        print("\(name) frames (\(frameSize) bytes): encode \(format(Double(frameCount) / encodeTime)) frames/s, decode \(format(Double(frameCount) / decodeTime)) frames/s")
     }
-    guard decodedCount == frameCount else { fatalError("decoded \(decodedCount) frames") }
-    print("\(name) frames (\(frameSize) bytes): encode \(format(Double(frameCount) / encodeTime)) frames/s, decode \(format(Double(frameCount) / decodeTime)) frames/s")
+
 }
 
 // Chunk transfer over loopback TCP, plain and with mutual TLS 1.3 (Transfer.swift).

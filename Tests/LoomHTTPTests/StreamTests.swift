@@ -112,7 +112,7 @@ struct StreamTests {
         }
     }
 
-    @Test("the route answers 404 for another user's or an unknown job and 401 without a valid token; a refused handshake is never upgraded")
+    @Test("the route answers 404 for another user's or an unknown job and 401 without a valid token, to a GET and to a refused handshake alike")
     func authorisation() async throws {
         try await withServer { server in
             let (owner, ownerToken) = try await makeUser(server.services)
@@ -140,15 +140,26 @@ struct StreamTests {
             #expect(anonymous.2[.wwwAuthenticate] == "Bearer")
             expectError(try await get(path + "?token=nonsense", token: nil), .unauthorized, "unauthorized")
             expectError(try await get(path + "?after=-2", token: ownerToken), .badRequest, "invalid_after")
-            // A WebSocket handshake that the route refuses is never upgraded. (hummingbird-
-            // websocket 2.8.1 answers every refused handshake 400 with an empty body; it
-            // does not pass on the route's status.)
-            let handshake: HTTPFields = [
-                .connection: "Upgrade", .upgrade: "websocket", .secWebSocketVersion: "13",
-                .secWebSocketKey: "dGhlIHNhbXBsZSBub25jZQ==", .authorization: "Bearer \(otherToken)",
-            ]
-            let refused = try await server.withHTTP { client in try await client.get(path, headers: handshake) }
-            #expect(refused.head.status != .switchingProtocols)
+            // A WebSocket handshake that the route refuses is never upgraded, and gets the
+            // same answer as the plain GET (not hummingbird-websocket's bare 400).
+            func handshake(_ path: String, token: String?) async throws -> (HTTPResponse.Status, String, HTTPFields) {
+                var headers: HTTPFields = [
+                    .connection: "Upgrade", .upgrade: "websocket", .secWebSocketVersion: "13",
+                    .secWebSocketKey: "dGhlIHNhbXBsZSBub25jZQ==",
+                ]
+                if let token { headers[.authorization] = "Bearer \(token)" }
+                let request = headers
+                let response = try await server.withHTTP { client in try await client.get(path, headers: request) }
+                return (response.head.status, String(buffer: response.body ?? ByteBuffer()), response.head.headerFields)
+            }
+            expectError(try await handshake(path, token: otherToken), .notFound, "not_found")
+            expectError(try await handshake("/api/workflows/\(UUID())/stream", token: ownerToken), .notFound, "not_found")
+            let anonymousHandshake = try await handshake(path, token: nil)
+            expectError(anonymousHandshake, .unauthorized, "unauthorized")
+            #expect(anonymousHandshake.2[.wwwAuthenticate] == "Bearer")
+            #expect(anonymousHandshake.2[.contentType] == "application/json; charset=utf-8")
+            expectError(try await handshake(path + "?token=nonsense", token: nil), .unauthorized, "unauthorized")
+            expectError(try await handshake(path + "?after=-2", token: ownerToken), .badRequest, "invalid_after")
             // The same route without the handshake, by its owner: allowed, but no stream.
             let plain = try await server.withHTTP { client in try await client.get(path, headers: [.authorization: "Bearer \(ownerToken)"]) }
             #expect(plain.head.status == .upgradeRequired)

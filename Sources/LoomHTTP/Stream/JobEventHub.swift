@@ -314,7 +314,7 @@ public final class JobEventHub: Service, Sendable {
 
 extension JobEventHub {
     /// The server's WebSocket settings for the stream: pings while idle, a bounded close.
-    public var webSocketConfiguration: HTTP1WebSocketUpgradeChannel.Configuration {
-        .init(ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: configuration.pingInterval), closeTimeout: configuration.closeTimeout))
+    public var webSocketConfiguration: WebSocketServerConfiguration {
+        .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: configuration.pingInterval), closeTimeout: configuration.closeTimeout)
     }
 }

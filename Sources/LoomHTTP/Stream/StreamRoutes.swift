@@ -9,13 +9,16 @@ import LoomStore
 /// on a WebSocket). Everything is checked before the upgrade, with ordinary JSON errors: 401
 /// without a valid token, 404 for an unknown job or another user's, 400 for a bad `after`,
 /// 503 when the job already has `maxClientsPerJob` clients, and 426 for a request that passes
-/// all that but is no handshake. `?after=SEQ` resumes after SEQ.
+/// all that but is no handshake. A refused handshake gets the same answers
+/// (`WebSocketRefusals`). `?after=SEQ` resumes after SEQ.
 struct StreamRoutes {
     let hub: JobEventHub
     let users: Users
+    let refusals: WebSocketRefusals
 
     func register(on api: RouterGroup<APIRequestContext>) {
         api.group("workflows")
+            .add(middleware: refusals.recorder)
             .add(middleware: Authentication(users: users, allowQueryToken: true))
             .ws(
                 ":id/stream",  // the parameter is a job id; named as the workflow routes name theirs

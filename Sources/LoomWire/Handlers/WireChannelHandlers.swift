@@ -33,20 +33,6 @@ public struct WireMessageDecoder: ByteToMessageDecoder {
     }
 }
 
-/// Outbound: `WireMessage` → frame bytes. Wrap it in `MessageToByteHandler`.
-public struct WireMessageEncoder: MessageToByteEncoder {
-    public typealias OutboundIn = WireMessage
-    private let frameEncoder: FrameEncoder
-
-    public init(maxFrameSize: Int = Frame.defaultMaxFrameSize) {
-        frameEncoder = FrameEncoder(maxFrameSize: maxFrameSize)
-    }
-
-    public func encode(data: WireMessage, out: inout ByteBuffer) throws {
-        try frameEncoder.encode(data, into: &out)
-    }
-}
-
 /// Placed after the decoder: a protocol error from it closes the connection, after an
 /// Error frame that tells the peer why. Other errors pass on.
 public final class WireErrorHandler: ChannelInboundHandler, RemovableChannelHandler {
@@ -74,6 +60,35 @@ public final class WireErrorHandler: ChannelInboundHandler, RemovableChannelHand
         let boundContext = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.writeAndFlush(wrapOutboundOut(.error(ErrorMessage(wireError)))).whenComplete { _ in
             boundContext.value.close(promise: nil)
+        }
+    }
+}
+
+/// Outbound: `WireMessage` → frame bytes. The bytes of a chunk or artifact frame are
+/// written as they are, after a small buffer with the rest of the frame, instead of being
+/// copied into a new buffer of the frame's size (`FrameEncoder.encodeDeferringBulk`).
+public final class WireMessageWriter: ChannelOutboundHandler, RemovableChannelHandler {
+    public typealias OutboundIn = WireMessage
+    public typealias OutboundOut = ByteBuffer
+
+    private let frameEncoder: FrameEncoder
+
+    public init(maxFrameSize: Int = Frame.defaultMaxFrameSize) {
+        frameEncoder = FrameEncoder(maxFrameSize: maxFrameSize)
+    }
+
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        var head = context.channel.allocator.buffer(capacity: 256)
+        do {
+            if let bulk = try frameEncoder.encodeDeferringBulk(unwrapOutboundIn(data), into: &head) {
+                context.write(wrapOutboundOut(head), promise: nil)
+                context.write(wrapOutboundOut(bulk), promise: promise)
+            } else {
+                context.write(wrapOutboundOut(head), promise: promise)
+            }
+        } catch {
+            promise?.fail(error)
+            context.fireErrorCaught(error)
         }
     }
 }

@@ -106,6 +106,24 @@ public enum WireMessage: Sendable, Hashable {
     }
 
     /// Writes the payload (not the frame header).
+    /// For a message whose payload ends with bulk bytes (a chunk, an artifact part): the
+    /// message with those bytes emptied, and the bytes. Its frame is the head's frame with
+    /// the bytes appended (and its length prefix and the frame's length set to match).
+    func splittingBulk() -> (head: WireMessage, bulk: ByteBuffer)? {
+        switch self {
+        case .chunk(var message):
+            let bulk = message.bytes
+            message.bytes = ByteBuffer()
+            return (.chunk(message), bulk)
+        case .artifact(var message):
+            let bulk = message.bytes
+            message.bytes = ByteBuffer()
+            return (.artifact(message), bulk)
+        default:
+            return nil
+        }
+    }
+
     func encodePayload(into buffer: inout ByteBuffer) {
         switch self {
         case .hello(let message): message.encode(into: &buffer)
