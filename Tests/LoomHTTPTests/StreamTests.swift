@@ -47,6 +47,37 @@ struct StreamTests {
         }
     }
 
+    @Test("events that fit in their notification go out without a read, as the stored history has them; a batch too large for one is read")
+    func eventsInNotifications() async throws {
+        try await withServer { server in
+            let (user, token) = try await makeUser(server.services)
+            let worker = FakeWorker(queue: server.services.queue)
+            let lease = try await worker.startJob(for: user.id)
+            async let live = readStream(server.streamURL(job: lease.jobID), token: token)
+            #expect(await eventually { server.hub.metrics.clients == 1 })
+            // The first event after the client came may be read (the job's baseline may still
+            // be on its way); from then on the hub follows the job.
+            try await worker.emit(lease, count: 1)
+            #expect(await eventually { server.hub.metrics.fannedOut == 1 })
+            let fetches = server.hub.metrics.fetches
+            for index in 1..<10 {
+                try await worker.emit(lease, count: 1, first: index)
+                #expect(await eventually { server.hub.metrics.fannedOut == index + 1 })
+            }
+            #expect(server.hub.metrics.fetches == fetches, "small events came with their notifications")
+            // 5 events of 3 KB: more than a notification holds.
+            try await worker.emit(lease, count: 5, first: 10, padding: 3_000)
+            #expect(await eventually { server.hub.metrics.fannedOut == 15 })
+            #expect(server.hub.metrics.fetches > fetches, "a batch too large for its notification is read")
+            try await worker.complete(lease)
+            let stream = try await live
+            expectComplete(stream, through: 17)
+            // The same messages, read from the store by a client that comes after the end.
+            let history = try await readStream(server.streamURL(job: lease.jobID), token: token)
+            #expect(history.messages == stream.messages)
+        }
+    }
+
     @Test("?after=SEQ resumes after SEQ; a finished job's stream is its history, then a close")
     func resumeAfter() async throws {
         try await withServer { server in

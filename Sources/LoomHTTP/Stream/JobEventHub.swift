@@ -8,12 +8,14 @@ import Synchronization
 /// Fans stored job events out to the live streams of this process.
 ///
 /// One per coordinator process. It LISTENs on `loom_events` on one connection of its own
-/// (every INSERT into job_events, by any coordinator, sends `JOB_ID:LAST_SEQ`). For a job
-/// with subscribers it then reads that job's new events once — one query per job per
-/// notification, however many subscribers — and hands the same encoded messages to each
-/// subscriber in order. Per job it keeps the last seq fanned out, so notifications that are
-/// late, repeated or merged lose nothing; after a lost listener connection (`.resync`) it
-/// reads every followed job again from there.
+/// (every INSERT into job_events, by any coordinator, sends `JOB_ID:LAST_SEQ`, followed by
+/// the events themselves when they fit in a notification; migration 0005). For a job with
+/// subscribers, events that carry on from the last one fanned out are encoded once and
+/// handed to each subscriber in order, straight from the notification. Otherwise (they did
+/// not fit, or some are missing) it reads that job's new events once — one query per job
+/// per notification, however many subscribers. Per job it keeps the last seq fanned out,
+/// so notifications that are late, repeated or merged lose nothing; after a lost listener
+/// connection (`.resync`) it reads every followed job again from there.
 ///
 /// A subscriber is made before its client's history is read (`StreamSession`): everything
 /// after the job's `lastSeq` at that moment reaches it live, everything up to it was already
@@ -135,19 +137,31 @@ public final class JobEventHub: Service, Sendable {
 
     // MARK: Notifications
 
-    /// `loom_events` said job `job` stored events up to `seq` (nil: some, unknown which).
-    func notified(job: UUID, seq: Int64?) {
-        let start = state.withLock { state -> Bool in
-            guard var channel = state.channels[job] else { return false }
-            defer { state.channels[job] = channel }
-            if let seq, let last = channel.lastSeq, seq <= last { return false }
-            guard channel.lastSeq != nil, !channel.fetching else {
+    /// `loom_events` said job `job` stored events up to `seq` (nil: some, unknown which), and
+    /// sent `events` along when they fitted.
+    func notified(job: UUID, seq: Int64?, events: [Notification.Event]? = nil) {
+        // Encoded before the lock is taken; used only if they carry on from the last seq.
+        let messages = events.map { events in
+            events.map { StreamMessage(seq: $0.seq, type: $0.type, payload: $0.payload, createdAt: $0.createdAt, jobID: job) }
+        }
+        let (start, fanned) = state.withLock { state -> (Bool, FanOut?) in
+            guard var channel = state.channels[job] else { return (false, nil) }
+            if let seq, let last = channel.lastSeq, seq <= last { return (false, nil) }
+            guard let last = channel.lastSeq, !channel.fetching else {
                 channel.wanted = true
-                return false
+                state.channels[job] = channel
+                return (false, nil)
+            }
+            if let messages, messages.first?.seq == last + 1, messages.count <= configuration.clientBuffer {
+                let fanned = Self.fanOut(messages, after: last, to: &channel, clients: &state.clients)
+                state.channels[job] = channel
+                return (false, fanned)
             }
             channel.fetching = true
-            return true
+            state.channels[job] = channel
+            return (true, nil)
         }
+        if let fanned { record(fanned) }
         if start { Task { await fetch(job) } }
     }
 
@@ -158,11 +172,36 @@ public final class JobEventHub: Service, Sendable {
         for job in jobs { notified(job: job, seq: nil) }
     }
 
-    /// Parses `JOB_ID:SEQ` (or a bare `JOB_ID`).
-    static func parse(_ payload: String) -> (job: UUID, seq: Int64?)? {
-        let parts = payload.split(separator: ":", maxSplits: 1)
+    /// A `loom_events` payload: `JOB_ID`, `JOB_ID:SEQ` or `JOB_ID:SEQ:EVENTS`, where EVENTS
+    /// is a JSON array of `[seq, type, created_at in µs since 1970, payload]`.
+    struct Notification {
+        struct Event {
+            var seq: Int64
+            var type: String
+            var createdAt: Date
+            var payload: [String: Any]
+        }
+        var job: UUID
+        var seq: Int64?
+        /// Nil when the events did not come along (or could not be read: they are fetched).
+        var events: [Event]?
+    }
+
+    static func parse(_ payload: String) -> Notification? {
+        let parts = payload.split(separator: ":", maxSplits: 2)
         guard let first = parts.first, let job = UUID(uuidString: String(first)) else { return nil }
-        return (job, parts.count == 2 ? Int64(parts[1]) : nil)
+        let seq = parts.count >= 2 ? Int64(parts[1]) : nil
+        guard parts.count == 3, let rows = try? JSONSerialization.jsonObject(with: Data(parts[2].utf8)) as? [[Any]] else {
+            return Notification(job: job, seq: seq, events: nil)
+        }
+        var events: [Notification.Event] = []
+        for row in rows {
+            guard row.count == 4, let seq = (row[0] as? NSNumber)?.int64Value, let type = row[1] as? String,
+                  let micros = (row[2] as? NSNumber)?.int64Value, let payload = row[3] as? [String: Any]
+            else { return Notification(job: job, seq: seq, events: nil) }
+            events.append(.init(seq: seq, type: type, createdAt: Date(timeIntervalSince1970: Double(micros) / 1_000_000), payload: payload))
+        }
+        return Notification(job: job, seq: seq, events: events)
     }
 
     // MARK: Reading the store
@@ -235,32 +274,45 @@ public final class JobEventHub: Service, Sendable {
                 state.withLock { state in state.channels[job]?.wanted = true }
                 continue
             }
-            let (again, fanned, dropped) = state.withLock { state -> (Bool, Int, Int) in
-                guard var channel = state.channels[job] else { return (false, 0, 0) }
+            let (again, fanned) = state.withLock { state -> (Bool, FanOut) in
+                guard var channel = state.channels[job] else { return (false, FanOut()) }
                 defer { state.channels[job] = channel }
-                let last = channel.lastSeq ?? after
-                let fresh = messages.filter { $0.seq > last }
-                var dropped = 0
-                if let newest = fresh.last?.seq {
-                    channel.lastSeq = newest
-                    for (id, subscriber) in channel.subscribers where !subscriber.offer(fresh) {
-                        // Too slow: its writer sees `.overflow` and closes the connection.
-                        channel.subscribers[id] = nil
-                        state.clients -= 1
-                        dropped += 1
-                    }
-                }
-                let fanned = fresh.count * (channel.subscribers.count + dropped)
-                if channel.wanted || more { return (true, fanned, dropped) }
+                let fanned = Self.fanOut(messages, after: channel.lastSeq ?? after, to: &channel, clients: &state.clients)
+                if channel.wanted || more { return (true, fanned) }
                 channel.fetching = false
-                return (false, fanned, dropped)
+                return (false, fanned)
             }
-            metrics.add(.fanned, fanned)
-            if dropped > 0 {
-                metrics.add(.dropped, dropped)
-                metrics.add(.connected, -dropped)
-            }
+            record(fanned)
             guard again else { return }
+        }
+    }
+
+    private struct FanOut {
+        var messages = 0
+        var dropped = 0
+    }
+
+    /// Hands the messages after `last` to every subscriber of `channel`, and makes the newest
+    /// its last seq. Called under the state's lock, so that fan-outs of a job keep their order.
+    private static func fanOut(_ messages: [StreamMessage], after last: Int64, to channel: inout Channel, clients: inout Int) -> FanOut {
+        let fresh = messages.filter { $0.seq > last }
+        guard let newest = fresh.last?.seq else { return FanOut() }
+        channel.lastSeq = newest
+        var dropped = 0
+        for (id, subscriber) in channel.subscribers where !subscriber.offer(fresh) {
+            // Too slow: its writer sees `.overflow` and closes the connection.
+            channel.subscribers[id] = nil
+            clients -= 1
+            dropped += 1
+        }
+        return FanOut(messages: fresh.count * (channel.subscribers.count + dropped), dropped: dropped)
+    }
+
+    private func record(_ fanned: FanOut) {
+        metrics.add(.fanned, fanned.messages)
+        if fanned.dropped > 0 {
+            metrics.add(.dropped, fanned.dropped)
+            metrics.add(.connected, -fanned.dropped)
         }
     }
 
@@ -286,7 +338,7 @@ public final class JobEventHub: Service, Sendable {
                             logger.warning("stream: unreadable loom_events payload", metadata: ["payload": "\(payload)"])
                             continue
                         }
-                        notified(job: parsed.job, seq: parsed.seq)
+                        notified(job: parsed.job, seq: parsed.seq, events: parsed.events)
                     }
                 }
             } onCancel: {

@@ -22,10 +22,16 @@ extension StreamMessage {
     /// status cancelled) and `lease_expired` (sent as job_failed when no tries were left;
     /// as is when the job was queued again), and `job_retrying` (sent as is).
     init(event: JobEvent, jobID: UUID) {
-        var object = (try? JSONSerialization.jsonObject(with: Data(event.payload.json.utf8))) as? [String: Any] ?? [:]
-        var type = event.type
+        let payload = (try? JSONSerialization.jsonObject(with: Data(event.payload.json.utf8))) as? [String: Any] ?? [:]
+        self.init(seq: event.seq, type: event.type, payload: payload, createdAt: event.createdAt, jobID: jobID)
+    }
+
+    /// As `init(event:jobID:)`, from an event's parts with its payload already parsed.
+    init(seq: Int64, type storedType: String, payload: [String: Any], createdAt: Date, jobID: UUID) {
+        var object = payload
+        var type = storedType
         var isFinal = false
-        switch event.type {
+        switch storedType {
         case "job_started":
             object["status"] = object["status"] ?? "running"
         case "job_completed":
@@ -50,13 +56,13 @@ extension StreamMessage {
         }
         object["type"] = type
         object["job_id"] = jobID.uuidString.lowercased()
-        object["seq"] = Int(event.seq)
-        object["timestamp"] = event.createdAt.formatted(Self.timestampStyle)
+        object["seq"] = Int(seq)
+        object["timestamp"] = createdAt.formatted(Self.timestampStyle)
         for key in ["node_id", "status", "progress"] where object[key] == nil {
             object[key] = NSNull()
         }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
-        self.init(seq: event.seq, json: data, isFinal: isFinal)
+        self.init(seq: seq, json: data, isFinal: isFinal)
     }
 
     /// The last message of a finished job whose final event is no longer stored (events are
