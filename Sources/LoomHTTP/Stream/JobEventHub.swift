@@ -173,7 +173,8 @@ public final class JobEventHub: Service, Sendable {
     }
 
     /// A `loom_events` payload: `JOB_ID`, `JOB_ID:SEQ` or `JOB_ID:SEQ:EVENTS`, where EVENTS
-    /// is a JSON array of `[seq, type, created_at in µs since 1970, payload]`.
+    /// is a JSON array of `[seq, type, created_at in µs since 1970, payload]`. The events are
+    /// parsed only for a job this process follows (`events()`).
     struct Notification {
         struct Event {
             var seq: Int64
@@ -183,25 +184,26 @@ public final class JobEventHub: Service, Sendable {
         }
         var job: UUID
         var seq: Int64?
-        /// Nil when the events did not come along (or could not be read: they are fetched).
-        var events: [Event]?
+        var eventsJSON: Substring?
+
+        /// Nil when the events did not come along, or could not be read (they are fetched).
+        func events() -> [Event]? {
+            guard let eventsJSON, let rows = try? JSONSerialization.jsonObject(with: Data(eventsJSON.utf8)) as? [[Any]] else { return nil }
+            var events: [Event] = []
+            for row in rows {
+                guard row.count == 4, let seq = (row[0] as? NSNumber)?.int64Value, let type = row[1] as? String,
+                      let micros = (row[2] as? NSNumber)?.int64Value, let payload = row[3] as? [String: Any]
+                else { return nil }
+                events.append(Event(seq: seq, type: type, createdAt: Date(timeIntervalSince1970: Double(micros) / 1_000_000), payload: payload))
+            }
+            return events
+        }
     }
 
     static func parse(_ payload: String) -> Notification? {
         let parts = payload.split(separator: ":", maxSplits: 2)
         guard let first = parts.first, let job = UUID(uuidString: String(first)) else { return nil }
-        let seq = parts.count >= 2 ? Int64(parts[1]) : nil
-        guard parts.count == 3, let rows = try? JSONSerialization.jsonObject(with: Data(parts[2].utf8)) as? [[Any]] else {
-            return Notification(job: job, seq: seq, events: nil)
-        }
-        var events: [Notification.Event] = []
-        for row in rows {
-            guard row.count == 4, let seq = (row[0] as? NSNumber)?.int64Value, let type = row[1] as? String,
-                  let micros = (row[2] as? NSNumber)?.int64Value, let payload = row[3] as? [String: Any]
-            else { return Notification(job: job, seq: seq, events: nil) }
-            events.append(.init(seq: seq, type: type, createdAt: Date(timeIntervalSince1970: Double(micros) / 1_000_000), payload: payload))
-        }
-        return Notification(job: job, seq: seq, events: events)
+        return Notification(job: job, seq: parts.count >= 2 ? Int64(parts[1]) : nil, eventsJSON: parts.count == 3 ? parts[2] : nil)
     }
 
     // MARK: Reading the store
@@ -338,7 +340,8 @@ public final class JobEventHub: Service, Sendable {
                             logger.warning("stream: unreadable loom_events payload", metadata: ["payload": "\(payload)"])
                             continue
                         }
-                        notified(job: parsed.job, seq: parsed.seq, events: parsed.events)
+                        guard isFollowed(parsed.job) else { continue }
+                        notified(job: parsed.job, seq: parsed.seq, events: parsed.events())
                     }
                 }
             } onCancel: {
