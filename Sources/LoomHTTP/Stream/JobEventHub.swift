@@ -9,7 +9,7 @@ import Synchronization
 ///
 /// One per coordinator process. It LISTENs on `loom_events` on one connection of its own
 /// (every INSERT into job_events, by any coordinator, sends `JOB_ID:LAST_SEQ`, followed by
-/// the events themselves when they fit in a notification; migration 0005). For a job with
+/// the events themselves when they fit in a notification; migration 0006). For a job with
 /// subscribers, events that carry on from the last one fanned out are encoded once and
 /// handed to each subscriber in order, straight from the notification. Otherwise (they did
 /// not fit, or some are missing) it reads that job's new events once — one query per job
