@@ -150,9 +150,13 @@ struct StreamTests {
             let (_, otherToken) = try await makeUser(server.services)
             let lease = try await FakeWorker(queue: server.services.queue).startJob(for: owner.id)
             let path = "/api/workflows/\(lease.jobID.uuidString.lowercased())/stream"
-            // The route's answers, as JSON errors (a GET without the handshake headers).
-            func get(_ path: String, token: String?) async throws -> (HTTPResponse.Status, String, HTTPFields) {
-                var headers: HTTPFields = [:]
+            // The route's answers, as JSON errors, to a GET without the handshake headers
+            // (or with them: `handshake`).
+            func get(_ path: String, token: String?, handshake: Bool = false) async throws -> (HTTPResponse.Status, String, HTTPFields) {
+                var headers: HTTPFields = handshake ? [
+                    .connection: "Upgrade", .upgrade: "websocket", .secWebSocketVersion: "13",
+                    .secWebSocketKey: "dGhlIHNhbXBsZSBub25jZQ==",
+                ] : [:]
                 if let token { headers[.authorization] = "Bearer \(token)" }
                 let request = headers
                 let response = try await server.withHTTP { client in try await client.get(path, headers: request) }
@@ -173,24 +177,14 @@ struct StreamTests {
             expectError(try await get(path + "?after=-2", token: ownerToken), .badRequest, "invalid_after")
             // A WebSocket handshake that the route refuses is never upgraded, and gets the
             // same answer as the plain GET (not hummingbird-websocket's bare 400).
-            func handshake(_ path: String, token: String?) async throws -> (HTTPResponse.Status, String, HTTPFields) {
-                var headers: HTTPFields = [
-                    .connection: "Upgrade", .upgrade: "websocket", .secWebSocketVersion: "13",
-                    .secWebSocketKey: "dGhlIHNhbXBsZSBub25jZQ==",
-                ]
-                if let token { headers[.authorization] = "Bearer \(token)" }
-                let request = headers
-                let response = try await server.withHTTP { client in try await client.get(path, headers: request) }
-                return (response.head.status, String(buffer: response.body ?? ByteBuffer()), response.head.headerFields)
-            }
-            expectError(try await handshake(path, token: otherToken), .notFound, "not_found")
-            expectError(try await handshake("/api/workflows/\(UUID())/stream", token: ownerToken), .notFound, "not_found")
-            let anonymousHandshake = try await handshake(path, token: nil)
+            expectError(try await get(path, token: otherToken, handshake: true), .notFound, "not_found")
+            expectError(try await get("/api/workflows/\(UUID())/stream", token: ownerToken, handshake: true), .notFound, "not_found")
+            let anonymousHandshake = try await get(path, token: nil, handshake: true)
             expectError(anonymousHandshake, .unauthorized, "unauthorized")
             #expect(anonymousHandshake.2[.wwwAuthenticate] == "Bearer")
             #expect(anonymousHandshake.2[.contentType] == "application/json; charset=utf-8")
-            expectError(try await handshake(path + "?token=nonsense", token: nil), .unauthorized, "unauthorized")
-            expectError(try await handshake(path + "?after=-2", token: ownerToken), .badRequest, "invalid_after")
+            expectError(try await get(path + "?token=nonsense", token: nil, handshake: true), .unauthorized, "unauthorized")
+            expectError(try await get(path + "?after=-2", token: ownerToken, handshake: true), .badRequest, "invalid_after")
             // The same route without the handshake, by its owner: allowed, but no stream.
             let plain = try await server.withHTTP { client in try await client.get(path, headers: [.authorization: "Bearer \(ownerToken)"]) }
             #expect(plain.head.status == .upgradeRequired)
