@@ -244,11 +244,14 @@ do {
     let cluster = try await startCluster(workers: 2, slots: 1, ttl: ttl)
     let queue = JobQueue(pool: cluster.pool)
     let id = UUID()
-    try await queue.submit(JobSubmission(id: id, userID: cluster.user, kind: .bench, spec: JSONB(json: "{\"sleepMs\": 600000}")))
+    try await queue.submit(JobSubmission(id: id, userID: cluster.user, kind: .bench, spec: JSONB(json: "{\"sleepMs\": 600000, \"nodes\": 1}")))
     var owner: UUID?
+    // Running on the worker, not only leased (its node event is stored): a grant the
+    // worker had not accepted yet would be released at once when its connection closes.
     try await waitFor("job running") {
         owner = try await queue.job(id)?.leaseOwner
-        return owner != nil
+        let started = try await count(cluster.pool, "SELECT count(*) FROM job_events WHERE job_id = $1 AND type = 'node_status'", [id])
+        return owner != nil && started > 0
     }
     // Kill right after a heartbeat renewed the lease (the worst case is a full TTL).
     let victim = owner!

@@ -51,10 +51,14 @@ struct ClusterProcessTests {
         let user = try await store.user(credits: 100)
         let job = try await store.submitBench(user: user, sleepMs: 3_000, nodes: 3, cost: 7, estimate: 10)
         var first: String?
+        // Running on the worker, not only leased: its first node event is stored (after the
+        // LeaseAccept, on the same stream). A worker killed before it accepted the grant
+        // would have it released at once, without using up a try.
         try await eventually("the job runs", cluster: cluster) {
             first = try await store.owner(of: job)
             let status = try await store.status(job)
-            return status == .running && first != nil
+            let started = try await store.count("SELECT count(*) FROM job_events WHERE job_id = $1 AND type = 'node_status'", [job])
+            return status == .running && first != nil && started > 0
         }
         let victim = try #require(cluster.workers[first!])
         victim.signal(SIGKILL)
