@@ -23,6 +23,9 @@ struct ClusterProcessTests {
         try cluster.startCoordinator()
         try cluster.startWorker("w1")
         try cluster.startWorker("w2")
+        // Both connected first: 40 jobs of a few ms each can all finish on a worker that
+        // connected while the other was still starting.
+        try await eventually("both workers registered", cluster: cluster) { try await store.count("SELECT count(*) FROM workers") == 2 }
         let user = try await store.user()
         var jobs: [UUID] = []
         for index in 0..<40 { jobs.append(try await store.submitBench(user: user, sleepMs: index % 5, nodes: 2, cost: 3, estimate: 5)) }
