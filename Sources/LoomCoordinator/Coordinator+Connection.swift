@@ -145,12 +145,24 @@ extension Coordinator {
                     return
                 case .close(let reason):
                     logger.info("worker closed the session", metadata: ["worker": "\(handle.worker.name)", "reason": "\(reason)"])
+                    releaseUnaccepted(handle)
                     return
                 case .none:
                     break
                 }
             }
+            // The worker closed its side (a session this side closed is already closed).
+            releaseUnaccepted(handle)
         }
+    }
+
+    /// The worker ended the session: the grants it never accepted go back to the queue at
+    /// once, without using up a try.
+    private func releaseUnaccepted(_ handle: SessionHandle) {
+        let unaccepted = handle.state.withLock { $0.endedByWorker() }
+        guard !unaccepted.isEmpty else { return }
+        logger.info("released the grants the worker never accepted", metadata: ["worker": "\(handle.worker.name)", "jobs": "\(unaccepted.count)"])
+        release(unaccepted.map { (UUID(wire: $0.job), Int64(bitPattern: $0.token)) }, reason: "worker \(handle.worker.name) left before accepting the lease")
     }
 
     private func fail(_ handle: SessionHandle, _ error: WireError) {

@@ -84,12 +84,18 @@ extension Coordinator {
             handle.send(grants)
         } else {
             // The worker left while the statement ran: give the jobs straight back.
-            for cluster in leases {
-                let lease = cluster.lease
-                writer.submit(.single(jobID: lease.jobID) { queue in
-                    _ = try await queue.release(jobID: lease.jobID, token: lease.token, reason: "worker left before the lease was sent")
-                })
-            }
+            release(leases.map { ($0.lease.jobID, $0.lease.token) }, reason: "worker left before the lease was sent")
+        }
+    }
+
+    /// Gives leases that never reached a running job back to the queue without using up a
+    /// try, through the writer (in order with the job's other writes). The release sends
+    /// NOTIFY `loom_queue`, which wakes the dispatchers.
+    func release(_ leases: [(job: UUID, token: Int64)], reason: String) {
+        for (job, token) in leases {
+            writer.submit(.single(jobID: job) { queue in
+                _ = try await queue.release(jobID: job, token: token, reason: reason)
+            })
         }
     }
 

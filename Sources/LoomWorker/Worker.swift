@@ -249,6 +249,9 @@ public final class Worker: Service, Sendable {
         }
         // Let the last messages reach the coordinator before saying goodbye.
         if link.isConnected {
+            // The coordinator ends the session on Goodbye: no connecting again meanwhile,
+            // or the new session would be leased jobs only for them to be rejected.
+            stopped.store(true, ordering: .relaxed)
             link.sendNow(.goodbye(Goodbye(reason: "worker drained")))
             try? await Task.sleep(for: .milliseconds(200))
         }

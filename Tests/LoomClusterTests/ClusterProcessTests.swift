@@ -23,6 +23,9 @@ struct ClusterProcessTests {
         try cluster.startCoordinator()
         try cluster.startWorker("w1")
         try cluster.startWorker("w2")
+        // Both connected first: 40 jobs of a few ms each can all finish on a worker that
+        // connected while the other was still starting.
+        try await eventually("both workers registered", cluster: cluster) { try await store.count("SELECT count(*) FROM workers") == 2 }
         let user = try await store.user()
         var jobs: [UUID] = []
         for index in 0..<40 { jobs.append(try await store.submitBench(user: user, sleepMs: index % 5, nodes: 2, cost: 3, estimate: 5)) }
@@ -51,10 +54,14 @@ struct ClusterProcessTests {
         let user = try await store.user(credits: 100)
         let job = try await store.submitBench(user: user, sleepMs: 3_000, nodes: 3, cost: 7, estimate: 10)
         var first: String?
+        // Running on the worker, not only leased: its first node event is stored (after the
+        // LeaseAccept, on the same stream). A worker killed before it accepted the grant
+        // would have it released at once, without using up a try.
         try await eventually("the job runs", cluster: cluster) {
             first = try await store.owner(of: job)
             let status = try await store.status(job)
-            return status == .running && first != nil
+            let started = try await store.count("SELECT count(*) FROM job_events WHERE job_id = $1 AND type = 'node_status'", [job])
+            return status == .running && first != nil && started > 0
         }
         let victim = try #require(cluster.workers[first!])
         victim.signal(SIGKILL)
@@ -153,10 +160,12 @@ struct ClusterProcessTests {
         await cluster.stopAll()
     }
 
-    @Test("SIGTERM drains a worker: running jobs finish within the grace, the rest is handed back, exit 0")
+    @Test("SIGTERM drains a worker: running jobs finish within the grace, the rest (grants in flight too) go back at once, exit 0")
     func drain() async throws {
         let url = try await ClusterDatabase.makeMigrated()
-        let cluster = try Cluster(databaseURL: url)
+        // A long TTL: a job that waited for its lease to expire would still be "running" long
+        // after the waits below, and would come back with its try used up.
+        let cluster = try Cluster(databaseURL: url, leaseTTL: 30)
         defer { Task { await cluster.stopAll() } }
         let store = Store(url: url)
         try cluster.startCoordinator()
@@ -164,20 +173,29 @@ struct ClusterProcessTests {
         let user = try await store.user()
         let short = try await store.submitBench(user: user, sleepMs: 300, cost: 1, estimate: 1)
         let long = try await store.submitBench(user: user, sleepMs: 600_000, cost: 1, estimate: 1)
-        try await eventually("both run", cluster: cluster) {
+        try await eventually("both are leased", cluster: cluster) {
             try await store.count("SELECT count(*) FROM jobs WHERE status IN ('running', 'completed')") == 2
         }
-        // "running" in the database means the leases were pushed, not that the worker has
-        // them yet. A worker that drains while a grant is in flight drops it, and the job
-        // waits for its TTL (a known bug, in the cluster README). Give the grants time to land.
-        try await Task.sleep(for: .milliseconds(200))
+        // At once: "running" means the grants were pushed, so they may still be on their way
+        // to the worker. The worker rejects grants that reach it while it drains, and the
+        // coordinator releases those that cross its Goodbye.
         draining.signal(SIGTERM)
         #expect(await draining.wait(timeout: .seconds(30)) == 0)
-        try await eventually("the short job completed", cluster: cluster) { try await store.status(short) == .completed }
-        try await eventually("the long job is queued again", cluster: cluster) { try await store.status(long) == .queued }
+        try await eventually("nothing is left running on the drained worker (well within the 30 s TTL)", timeout: .seconds(15), cluster: cluster) {
+            try await store.count("SELECT count(*) FROM jobs WHERE status = 'running'") == 0
+        }
+        #expect(try await store.status(long) == .queued)
+        // Given back, not reclaimed: no try used up, and a release on record.
         #expect(try await store.queue.job(long)?.attempt == 0)
+        #expect(try await store.count("SELECT count(*) FROM job_events WHERE job_id = $1 AND type = 'job_released'", [long]) >= 1)
         try cluster.startWorker("w2", slots: 2)
-        try await eventually("the long job runs on the next worker", cluster: cluster) { try await store.owner(of: long) == "w2" }
+        try await eventually("the long job runs on the next worker", timeout: .seconds(15), cluster: cluster) { try await store.owner(of: long) == "w2" }
+        try await eventually("the short job completed (on w1 within the grace, or on w2)", timeout: .seconds(15), cluster: cluster) {
+            try await store.status(short) == .completed
+        }
+        #expect(try await store.count("SELECT count(*) FROM job_events WHERE type = 'lease_expired'") == 0)
+        // Once each: the drained worker did not connect again after its Goodbye.
+        #expect(cluster.coordinator!.log.components(separatedBy: "worker joined").count - 1 == 2)
         await cluster.stopAll()
     }
 

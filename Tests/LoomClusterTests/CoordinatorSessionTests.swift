@@ -88,4 +88,34 @@ struct CoordinatorSessionTests {
         session.resume()
         #expect(session.freeSlots == 0)
     }
+
+    @Test("a worker that says Goodbye hands back, for release, exactly the grants it never answered")
+    func goodbyeReleasesUnacceptedGrants() {
+        let worker = AuthenticatedWorker(
+            name: "w", instanceID: .random(), slots: 4, labels: [], buildVersion: "test", protocolVersion: 1, sessionID: .random())
+        var session = CoordinatorSession(worker: worker, chunkWindow: 8)
+        let (accepted, rejected, inFlight, reannounced) = (WireUUID.random(), WireUUID.random(), WireUUID.random(), WireUUID.random())
+        session.granted([(accepted, 1), (rejected, 2), (inFlight, 3)])
+        session.heartbeatAnswered(renewed: [(reannounced, 4)], notHeld: [])
+        _ = session.received(accept(accepted, 1))
+        _ = session.received(.drain(Drain(deadline: nil, reason: "SIGTERM")))
+        _ = session.received(.leaseReject(LeaseReject(jobID: rejected, fencingToken: 2, reason: .draining, message: "draining")))
+        guard case .close = session.received(.goodbye(Goodbye(reason: "worker drained"))) else {
+            Issue.record("Goodbye must end the session")
+            return
+        }
+        let released = session.endedByWorker()
+        #expect(released.map(\.job) == [inFlight] && released.map(\.token) == [3])
+        #expect(session.phase == .closed && session.held.isEmpty)
+        // Said once: a second end (the connection closing after the Goodbye) releases nothing more.
+        #expect(session.endedByWorker().isEmpty)
+    }
+
+    @Test("a session the coordinator closed (replaced, silent) releases nothing: the worker may still hold its grants")
+    func closedByCoordinatorReleasesNothing() {
+        var session = CoordinatorSession(worker: worker, chunkWindow: 8)
+        session.granted([(WireUUID.random(), 1)])
+        session.close()
+        #expect(session.endedByWorker().isEmpty)
+    }
 }

@@ -238,4 +238,26 @@ struct JobLifecycleTests {
         forever.configuration.keepResult = .zero
         #expect(try await forever.prune() == (0, 0))
     }
+
+    @Test("deleting a job deletes its events, directly or through its user (a trigger: events have no foreign key)")
+    func deletingJobsDeletesEvents() async throws {
+        let queue = try await makeQueue()
+        let user = try await makeUser(queue.pool)
+        let (first, second) = (JobSubmission(userID: user.id, kind: .workflow), JobSubmission(userID: user.id, kind: .workflow))
+        try await queue.submit(first)
+        _ = try await leaseOne(queue)
+        try await queue.submit(second)
+        _ = try await leaseOne(queue)
+        #expect(try await queue.events(of: first.id).count == 1)
+        let count = { (job: UUID) in
+            try await queue.pool.withConnection { connection in
+                try connection.query("SELECT count(*) FROM job_events WHERE job_id = $1", [job])[0].decode(0, as: Int.self)
+            }
+        }
+        try await queue.pool.withConnection { connection in _ = try connection.query("DELETE FROM jobs WHERE id = $1", [first.id]) }
+        #expect(try await count(first.id) == 0)
+        #expect(try await count(second.id) == 1)
+        try await queue.pool.withConnection { connection in _ = try connection.query("DELETE FROM users WHERE id = $1", [user.id]) }
+        #expect(try await count(second.id) == 0)
+    }
 }

@@ -150,6 +150,18 @@ public struct CoordinatorSession: Sendable {
     /// An operator's undrain: leases flow to the worker again.
     public mutating func resume() { paused = false }
 
+    /// The worker ended the session in order (Goodbye, Error, or it closed its side): closes
+    /// it and returns the grants the worker never accepted, for the owner to release at once.
+    /// The worker answers every grant it receives (a draining one with LeaseReject) before
+    /// its last frame, on one ordered stream, so these are grants that crossed that frame:
+    /// they will never run there, and waiting for their lease TTL would only delay them.
+    public mutating func endedByWorker() -> [(job: WireUUID, token: UInt64)] {
+        guard phase != .closed else { return [] }
+        let unaccepted = held.filter { !confirmed.contains($0.key) }.map { (job: $0.key, token: $0.value) }
+        close()
+        return unaccepted
+    }
+
     public mutating func close() {
         phase = .closed
         held = [:]

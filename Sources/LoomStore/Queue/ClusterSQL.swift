@@ -25,7 +25,7 @@ enum ClusterSQL {
             ORDER BY p.priority DESC, p.run_at, p.id
             LIMIT $2
         ), candidates AS (
-            SELECT j.id, j.user_id, \(JobSQL.reservationNeed)
+            SELECT j.id, j.ctid AS tid, j.user_id, \(JobSQL.reservationNeed)
             FROM jobs j
             WHERE j.id IN (SELECT id FROM allowed) AND j.status = 'queued' AND j.run_at <= now()
             FOR UPDATE OF j SKIP LOCKED

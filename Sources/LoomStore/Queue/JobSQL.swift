@@ -45,11 +45,13 @@ enum JobSQL {
         SELECT count(*), (SELECT count(*) FROM notified) FROM promoted
         """
 
-    /// The lease statement around a `candidates` CTE (id, user_id, need: the credits the
-    /// job must still reserve): reserve credits, take the lease, record job_started, return
-    /// the lease and the job's spec (the snapshot's nodes and edges for a workflow). $1
-    /// worker, $2 batch size, $3 TTL s, $4 credit wait s. A user who cannot afford their
-    /// jobs in this batch keeps them queued, due again in $4 s.
+    /// The lease statement around a `candidates` CTE (id, tid: the ctid of the row it
+    /// locked, user_id, need: the credits the job must still reserve): reserve credits,
+    /// take the lease, record job_started, return the lease and the job's spec (the
+    /// snapshot's nodes and edges for a workflow). $1 worker, $2 batch size, $3 TTL s,
+    /// $4 credit wait s. A user who cannot afford their jobs in this batch keeps them
+    /// queued, due again in $4 s. The rows are updated by their ctid (one page each, where
+    /// the primary key costs three): a row locked by this statement cannot move.
     static func leaseStatement(candidates: String) -> String {
         """
         WITH \(candidates), needs AS (
@@ -60,7 +62,7 @@ enum JobSQL {
             WHERE u.id = n.user_id AND u.credits >= n.total
             RETURNING u.id
         ), decided AS (
-            SELECT c.id, c.user_id, c.need, (c.need = 0 OR c.user_id IN (SELECT id FROM debited)) AS affordable
+            SELECT c.id, c.tid, c.user_id, c.need, (c.need = 0 OR c.user_id IN (SELECT id FROM debited)) AS affordable
             FROM candidates c
         ), leased AS (
             UPDATE jobs j SET
@@ -73,13 +75,13 @@ enum JobSQL {
                 started_at = coalesce(j.started_at, now()),
                 event_seq = j.event_seq + 1
             FROM decided d
-            WHERE j.id = d.id AND d.affordable
+            WHERE j.ctid = d.tid AND j.id = d.id AND d.affordable
             RETURNING j.id, j.user_id, j.kind, j.workflow_snapshot_id, j.dataset_id, j.lease_token, j.attempt,
                       j.max_tries, j.lease_expires_at, j.timeout_seconds, j.credit_estimate, j.event_seq, d.need, j.spec
         ), deferred AS (
             UPDATE jobs j SET run_at = now() + make_interval(secs => $4)
             FROM decided d
-            WHERE j.id = d.id AND NOT d.affordable
+            WHERE j.ctid = d.tid AND j.id = d.id AND NOT d.affordable
             RETURNING j.id
         ), reserved AS (
             INSERT INTO credit_ledger (user_id, job_id, kind, amount)
@@ -115,7 +117,7 @@ enum JobSQL {
     /// leaser holds are skipped.
     static let lease = leaseStatement(candidates: """
         candidates AS (
-            SELECT j.id, j.user_id, \(reservationNeed)
+            SELECT j.id, j.ctid AS tid, j.user_id, \(reservationNeed)
             FROM jobs j
             WHERE j.status = 'queued' AND j.run_at <= now()
             ORDER BY j.priority DESC, j.run_at, j.id
