@@ -40,10 +40,12 @@ struct LoadProcessTests {
         try cluster.startWorker("w1", slots: 8)
         try cluster.startWorker("w2", slots: 8)
         let user = try await store.user()
-        let blocker = try await store.submitBench(user: user, sleepMs: 300, cost: 1, estimate: 1)
+        // Long enough that a loaded machine still sees it running before it ends; it ends
+        // while the lock below is held, so its completion queues behind it.
+        let blocker = try await store.submitBench(user: user, sleepMs: 3_000, cost: 1, estimate: 1)
         try await eventually("the blocker runs", cluster: cluster) { try await store.status(blocker) == .running }
         // The blocker's completion will wait for this lock, and every write queued behind it
-        // waits too, for four lease TTLs.
+        // waits too, for more than two lease TTLs (the lock lasts four, the blocker ends within 1.5).
         let lock = try await Self.holdLock(url, "SELECT 1 FROM jobs WHERE id = $1 FOR UPDATE", [blocker], for: .seconds(4 * cluster.leaseTTL))
         var jobs: [UUID] = []
         for index in 0..<120 { jobs.append(try await store.submitBench(user: user, sleepMs: index % 3, cost: 1, estimate: 1)) }
