@@ -157,17 +157,32 @@ final class Cluster: @unchecked Sendable {
 
     var logs: String { children.map { "--- \($0.name)\n\($0.log.suffix(4_000))" }.joined(separator: "\n") }
 
+    /// A port for a child process to listen on. It lies below the kernel's ephemeral range
+    /// (net.ipv4.ip_local_port_range starts at 32768): a port the kernel hands out (bind to
+    /// 0) can be taken by any outgoing connection before the child binds it, and was, in a
+    /// CI run. A process-wide counter from a random start keeps concurrent clusters apart,
+    /// and a port something else holds is passed over.
     static func freePort() -> Int {
+        while true {
+            let port = 20_000 + nextPort.add(1, ordering: .relaxed).oldValue % 12_000
+            if canBind(port) { return port }
+        }
+    }
+
+    private static let nextPort = Atomic<Int>(Int.random(in: 0..<12_000))
+
+    private static func canBind(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
+        var reuse: Int32 = 1  // as the child will (SwiftNIO sets SO_REUSEADDR)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
     }
 }
 
