@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import HummingbirdWSClient
 import Logging
 import LoomHTTP
 import LoomStore
@@ -189,33 +188,73 @@ struct ReceivedStream: Sendable {
 
 /// Connects to a stream and reads until the server closes it, or until `leaveAfter`
 /// messages (then the client closes). `beforeReading` runs once connected, before anything
-/// is read: a client that does not read meanwhile is a slow client.
+/// is read: a client that does not read meanwhile is a slow client. A stream that has not
+/// ended after `limit` throws `StreamDidNotEnd`, saying how far it got (a bound against
+/// hanging, never a measurement). A refused handshake throws `TestWebSocketClient.Refused`.
 func readStream(
-    _ url: String, token: String? = nil, leaveAfter: Int? = nil,
+    _ url: String, token: String? = nil, leaveAfter: Int? = nil, limit: Duration = .seconds(60),
     beforeReading: (@Sendable () async -> Void)? = nil
 ) async throws -> ReceivedStream {
-    var configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 22)
-    if let token { configuration.additionalHeaders[.authorization] = "Bearer \(token)" }
-    let box = Collected()
-    var logger = Logger(label: "loom.http.test.client")
-    logger.logLevel = .error
-    let close = try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, _, _ in
-        if let beforeReading { await beforeReading() }
-        for try await message in inbound.messages(maxSize: 1 << 22) {
-            guard case .text(let text) = message else { continue }
-            let event = try JSONDecoder().decode(StreamEvent.self, from: Data(text.utf8))
-            let count = box.messages.withLock { messages in
-                messages.append(event)
-                return messages.count
-            }
-            if let leaveAfter, count >= leaveAfter { return }
-        }
+    let progress = Progress()
+    let reading = Task {
+        try await TestWebSocketClient.read(
+            url, headers: token.map { [("Authorization", "Bearer \($0)")] } ?? [], leaveAfter: leaveAfter,
+            beforeReading: beforeReading,
+            upgraded: { progress.upgraded.store(true, ordering: .relaxed) },
+            received: { progress.received.store($0, ordering: .relaxed) })
     }
-    return ReceivedStream(messages: box.messages.withLock { $0 }, closeCode: close?.closeCode, closeReason: close?.reason)
+    guard let stream = try await value(of: reading, within: limit) else {
+        reading.cancel()
+        throw StreamDidNotEnd(
+            url: url, upgraded: progress.upgraded.load(ordering: .relaxed), received: progress.received.load(ordering: .relaxed))
+    }
+    let messages = try stream.texts.map { try JSONDecoder().decode(StreamEvent.self, from: Data($0.utf8)) }
+    return ReceivedStream(messages: messages, closeCode: stream.closeCode, closeReason: stream.closeReason)
 }
 
-private final class Collected: Sendable {
-    let messages = Mutex<[StreamEvent]>([])
+private final class Progress: Sendable {
+    let upgraded = Atomic<Bool>(false)
+    let received = Atomic<Int>(0)
+}
+
+struct StreamDidNotEnd: Error, CustomStringConvertible {
+    var url: String
+    var upgraded: Bool
+    var received: Int
+
+    var description: String {
+        "the stream \(url) did not end in time: "
+            + (upgraded ? "upgraded, \(received) messages read" : "the handshake was never answered")
+    }
+}
+
+/// The task's value, or nil when it has not finished within `limit` (it is not waited for then).
+func value<Value: Sendable>(of task: Task<Value, any Error>, within limit: Duration) async throws -> Value? {
+    try await withCheckedThrowingContinuation { continuation in
+        let once = Once(continuation)
+        let timer = Task {
+            guard (try? await Task.sleep(for: limit)) != nil else { return }  // cancelled: the task finished
+            once.resume(with: .success(nil))
+        }
+        Task {
+            let result = await task.result
+            once.resume(with: result.map { $0 })
+            timer.cancel()
+        }
+    }
+}
+
+/// A continuation resumed by whichever comes first.
+private final class Once<Value: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Value, any Error>?>
+
+    init(_ continuation: CheckedContinuation<Value, any Error>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func resume(with result: Result<Value, any Error>) {
+        continuation.withLock { $0.take() }?.resume(with: result)
+    }
 }
 
 /// Waits until `condition` holds, checking every 10 ms; false if it still does not after

@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import HummingbirdWSClient
 import LoomHTTP
 import LoomStore
 import NIOWebSocket
@@ -54,9 +53,11 @@ struct StreamTests {
             let worker = FakeWorker(queue: server.services.queue)
             let lease = try await worker.startJob(for: user.id)
             async let live = readStream(server.streamURL(job: lease.jobID), token: token)
-            #expect(await eventually { server.hub.metrics.clients == 1 })
-            // The first event after the client came may be read (the job's baseline may still
-            // be on its way); from then on the hub follows the job.
+            // Events stored before the hub knew the job's baseline, or announced before it,
+            // are read: wait until it knows it and reads nothing. From then on it follows the job.
+            #expect(await eventually {
+                server.hub.progress(of: lease.jobID).map { $0.lastSeq != nil && !$0.reading } ?? false
+            })
             try await worker.emit(lease, count: 1)
             #expect(await eventually { server.hub.metrics.fannedOut == 1 })
             let fetches = server.hub.metrics.fetches
@@ -191,12 +192,14 @@ struct StreamTests {
             #expect(String(buffer: plain.body ?? ByteBuffer()).contains("\"websocket_required\""))
             // A real WebSocket client is refused the upgrade in each case, and the owner's
             // handshake in either case of the id still opens the stream.
-            await #expect(throws: WebSocketClientError.self) {
+            let refusedToOther = await #expect(throws: TestWebSocketClient.Refused.self) {
                 try await readStream(server.streamURL(job: lease.jobID), token: otherToken)
             }
-            await #expect(throws: WebSocketClientError.self) {
+            #expect(refusedToOther?.status == 404)
+            let refusedWithoutToken = await #expect(throws: TestWebSocketClient.Refused.self) {
                 try await readStream(server.streamURL(job: lease.jobID))
             }
+            #expect(refusedWithoutToken?.status == 401)
             #expect(server.hub.metrics.clientsAccepted == 0)
             let upper = "ws://127.0.0.1:\(server.port)/api/workflows/\(lease.jobID.uuidString)/stream"
             async let opened = readStream(upper, token: ownerToken)

@@ -73,6 +73,13 @@ public final class JobEventHub: Service, Sendable {
         state.withLock { $0.channels[job]?.subscribers.count ?? 0 }
     }
 
+    /// Where the hub is with `job`: the last seq fanned out (nil while the job's baseline is
+    /// being read) and whether a read of its events is under way; nil when no client of this
+    /// process follows the job.
+    public func progress(of job: UUID) -> (lastSeq: Int64?, reading: Bool)? {
+        state.withLock { state in state.channels[job].map { ($0.lastSeq, $0.fetching) } }
+    }
+
     func subscribe(to job: UUID) throws(SubscribeError) -> StreamSubscription {
         let (subscription, isNew) = try state.withLock { state throws(SubscribeError) -> (StreamSubscription, Bool) in
             guard !state.stopped else { throw .stopped }
