@@ -190,31 +190,38 @@ struct ReceivedStream: Sendable {
 /// messages (then the client closes). `beforeReading` runs once connected, before anything
 /// is read: a client that does not read meanwhile is a slow client. A stream that has not
 /// ended after `limit` throws `StreamDidNotEnd`, saying how far it got (a bound against
-/// hanging, never a measurement). A refused handshake throws `TestWebSocketClient.Refused`.
+/// hanging, never a measurement). A refused handshake throws `StreamClient.Refused`.
 func readStream(
     _ url: String, token: String? = nil, leaveAfter: Int? = nil, limit: Duration = .seconds(60),
     beforeReading: (@Sendable () async -> Void)? = nil
 ) async throws -> ReceivedStream {
     let progress = Progress()
     let reading = Task {
-        try await TestWebSocketClient.read(
-            url, headers: token.map { [("Authorization", "Bearer \($0)")] } ?? [], leaveAfter: leaveAfter,
-            beforeReading: beforeReading,
-            upgraded: { progress.upgraded.store(true, ordering: .relaxed) },
-            received: { progress.received.store($0, ordering: .relaxed) })
+        let ending = try await StreamClient.read(
+            url, headers: token.map { [("Authorization", "Bearer \($0)")] } ?? [], beforeReading: beforeReading,
+            onUpgrade: { progress.upgraded.store(true, ordering: .relaxed) }
+        ) { text in
+            let count = progress.texts.withLock { texts in
+                texts.append(text)
+                return texts.count
+            }
+            return leaveAfter.map { count < $0 } ?? true
+        }
+        return ReceivedStream(
+            messages: try progress.texts.withLock { $0 }.map { try JSONDecoder().decode(StreamEvent.self, from: Data($0.utf8)) },
+            closeCode: ending.closeCode, closeReason: ending.closeReason)
     }
     guard let stream = try await value(of: reading, within: limit) else {
         reading.cancel()
         throw StreamDidNotEnd(
-            url: url, upgraded: progress.upgraded.load(ordering: .relaxed), received: progress.received.load(ordering: .relaxed))
+            url: url, upgraded: progress.upgraded.load(ordering: .relaxed), received: progress.texts.withLock { $0.count })
     }
-    let messages = try stream.texts.map { try JSONDecoder().decode(StreamEvent.self, from: Data($0.utf8)) }
-    return ReceivedStream(messages: messages, closeCode: stream.closeCode, closeReason: stream.closeReason)
+    return stream
 }
 
 private final class Progress: Sendable {
     let upgraded = Atomic<Bool>(false)
-    let received = Atomic<Int>(0)
+    let texts = Mutex<[String]>([])
 }
 
 struct StreamDidNotEnd: Error, CustomStringConvertible {

@@ -192,14 +192,15 @@ struct StreamTests {
             #expect(String(buffer: plain.body ?? ByteBuffer()).contains("\"websocket_required\""))
             // A real WebSocket client is refused the upgrade in each case, and the owner's
             // handshake in either case of the id still opens the stream.
-            let refusedToOther = await #expect(throws: TestWebSocketClient.Refused.self) {
+            let refusedToOther = await #expect(throws: StreamClient.Refused.self) {
                 try await readStream(server.streamURL(job: lease.jobID), token: otherToken)
             }
             #expect(refusedToOther?.status == 404)
-            let refusedWithoutToken = await #expect(throws: TestWebSocketClient.Refused.self) {
+            let refusedWithoutToken = await #expect(throws: StreamClient.Refused.self) {
                 try await readStream(server.streamURL(job: lease.jobID))
             }
             #expect(refusedWithoutToken?.status == 401)
+            #expect(refusedWithoutToken?.body.contains(#""code":"unauthorized""#) == true)
             #expect(server.hub.metrics.clientsAccepted == 0)
             let upper = "ws://127.0.0.1:\(server.port)/api/workflows/\(lease.jobID.uuidString)/stream"
             async let opened = readStream(upper, token: ownerToken)

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import HummingbirdWSClient
-import Logging
+import LoomHTTP
+import NIOSSL
 import LoomWorkflow
 import Synchronization
 
@@ -73,6 +73,9 @@ struct JobWatcher {
     let terminal: Terminal
     var printJSON = false
 
+    /// For `wss://`: the system's trusted certificates.
+    static let tls = try? NIOSSLContext(configuration: .makeClientConfiguration())
+
     /// The messages that end a job's stream.
     static let finalTypes: Set<String> = ["job_completed", "job_failed", "job_cancelled"]
 
@@ -87,25 +90,19 @@ struct JobWatcher {
             var path = "/api/workflows/\(job)/stream?after=\(after)"
             if let token = client.token { path += "&token=\(token)" }
             do {
-                try await WebSocketClient.connect(
-                    url: client.webSocketURL(path),
-                    logger: Logger(label: "loom.watch")
-                ) { inbound, _, _ in
-                    for try await message in inbound.messages(maxSize: 1 << 22) {
-                        guard case .text(let text) = message,
-                            let event = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
-                        else { continue }
-                        let seq = (event["seq"] as? NSNumber)?.int64Value ?? 0
-                        let isNew = state.withLock { state -> Bool in
-                            guard seq > state.after else { return false }
-                            state.after = seq
-                            if let type = event["type"] as? String, Self.finalTypes.contains(type) {
-                                state.final = type == "job_completed" ? "completed" : event["status"] as? String ?? (type == "job_cancelled" ? "cancelled" : "failed")
-                            }
-                            return true
+                _ = try await StreamClient.read(client.webSocketURL(path), tls: Self.tls) { text in
+                    guard let event = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return true }
+                    let seq = (event["seq"] as? NSNumber)?.int64Value ?? 0
+                    let isNew = state.withLock { state -> Bool in
+                        guard seq > state.after else { return false }
+                        state.after = seq
+                        if let type = event["type"] as? String, Self.finalTypes.contains(type) {
+                            state.final = type == "job_completed" ? "completed" : event["status"] as? String ?? (type == "job_cancelled" ? "cancelled" : "failed")
                         }
-                        if isNew { show(event, text) }
+                        return true
                     }
+                    if isNew { show(event, text) }
+                    return true
                 }
                 attempt = 0
             } catch {
