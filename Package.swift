@@ -173,7 +173,6 @@ let package = Package(
             dependencies: [
                 "LoomHTTP", "LoomStore", "LoomWorkflow", "LoomTLS",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

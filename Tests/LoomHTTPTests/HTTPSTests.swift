@@ -1,7 +1,6 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import HummingbirdWSClient
 import LoomHTTP
 import LoomStore
 import LoomTLS
@@ -51,22 +50,19 @@ struct HTTPSTests {
         let lease = try await worker.startJob(for: server.alice.user.id)
         try await worker.emit(lease, count: 3)
         try await worker.complete(lease)
-        var socket = WebSocketClientConfiguration(sniHostname: "localhost")
-        socket.additionalHeaders[.authorization] = "Bearer \(server.alice.token)"
+        // `StreamClient` over TLS, as `loom watch` follows a job on an HTTPS server.
         let types = Types()
-        let close = try await WebSocketClient.connect(
-            url: "wss://127.0.0.1:\(port)/api/workflows/\(lease.jobID.uuidString.lowercased())/stream",
-            configuration: socket, tlsConfiguration: client, logger: Logger(label: "loom.https.test")
-        ) { inbound, _, _ in
-            for try await message in inbound.messages(maxSize: 1 << 20) {
-                guard case .text(let text) = message,
-                    let event = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
-                else { continue }
-                types.append(event["type"] as? String ?? "?")
-            }
+        let ending = try await StreamClient.read(
+            "wss://127.0.0.1:\(port)/api/workflows/\(lease.jobID.uuidString.lowercased())/stream",
+            headers: [("Authorization", "Bearer \(server.alice.token)")],
+            tls: try NIOSSLContext(configuration: client), serverHostname: "localhost"
+        ) { text in
+            let event = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+            types.append(event?["type"] as? String ?? "?")
+            return true
         }
         #expect(types.all == ["job_started", "node_progress", "node_progress", "node_progress", "job_completed"])
-        #expect(close?.closeCode == .normalClosure)
+        #expect(ending.closeCode == .normalClosure)
 
         // Plain HTTP on the HTTPS port is never answered with data.
         await #expect(throws: (any Error).self) {
