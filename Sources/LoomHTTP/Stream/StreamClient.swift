@@ -89,8 +89,8 @@ public enum StreamClient {
 }
 
 /// Reads the server's answer to the opening handshake. On a valid `101` it makes way for the
-/// frame handlers and hands them whatever came after the head; any other answer is read to
-/// the connection's end and fails the read with `Refused`.
+/// frame handlers and hands them whatever came after the head; any other answer fails the
+/// read with `Refused` once its body is read (to its `Content-Length`, or the connection's end).
 private final class Handshake: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -101,6 +101,7 @@ private final class Handshake: ChannelInboundHandler, RemovableChannelHandler, @
     private let upgrade: (any Channel) throws -> Void
     private var received = ByteBuffer()
     private var refusedWith: Int?
+    private var bodyLength: Int?
 
     init(key: String, done: EventLoopPromise<StreamClient.Ending>, upgrade: @escaping (any Channel) throws -> Void) {
         self.key = key
@@ -108,19 +109,32 @@ private final class Handshake: ChannelInboundHandler, RemovableChannelHandler, @
         self.upgrade = upgrade
     }
 
+    /// The most bytes read for a response head before the answer is taken as invalid.
+    private static let headLimit = 64 * 1024
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
         received.writeBuffer(&bytes)
-        guard refusedWith == nil,
-              let end = received.readableBytesView.firstRange(of: Array("\r\n\r\n".utf8))
-        else { return }
+        if refusedWith != nil {
+            refuseIfComplete(context: context)
+            return
+        }
+        guard let end = received.readableBytesView.firstRange(of: Array("\r\n\r\n".utf8)) else {
+            if received.readableBytes > Self.headLimit {
+                fail(StreamClient.BadHandshake(description: "no end to the response head in \(Self.headLimit) bytes"), context: context)
+            }
+            return
+        }
         let head = received.readString(length: end.upperBound - received.readerIndex) ?? ""
         do {
-            guard try check(head) else { return }  // refused: the body follows
+            guard try check(head) else {
+                // Refused: the body (the API's JSON error) follows.
+                refuseIfComplete(context: context)
+                return
+            }
             try upgrade(context.channel)
         } catch {
-            done.fail(error)
-            context.close(promise: nil)
+            fail(error, context: context)
             return
         }
         // What came after the head goes to the frame decoder (added after this handler);
@@ -140,6 +154,11 @@ private final class Handshake: ChannelInboundHandler, RemovableChannelHandler, @
         }
         guard status == 101 else {
             refusedWith = status
+            bodyLength = lines.dropFirst().lazy.compactMap { line -> Int? in
+                let parts = line.split(separator: ":", maxSplits: 1)
+                guard parts.count == 2, parts[0].lowercased() == "content-length" else { return nil }
+                return Int(parts[1].trimmingCharacters(in: .whitespaces))
+            }.first
             return false
         }
         let accept = lines.dropFirst().lazy.compactMap { line -> String? in
@@ -155,6 +174,19 @@ private final class Handshake: ChannelInboundHandler, RemovableChannelHandler, @
         return true
     }
 
+    /// Fails the read with `Refused` once the refusal's body is all here (`Content-Length`);
+    /// without one, the body ends with the connection.
+    private func refuseIfComplete(context: ChannelHandlerContext) {
+        guard let refusedWith, let bodyLength, received.readableBytes >= bodyLength else { return }
+        fail(StreamClient.Refused(status: refusedWith, body: received.getString(at: received.readerIndex, length: bodyLength) ?? ""),
+             context: context)
+    }
+
+    private func fail(_ error: any Error, context: ChannelHandlerContext) {
+        done.fail(error)
+        context.close(promise: nil)
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         if let refusedWith {
             done.fail(StreamClient.Refused(status: refusedWith, body: String(buffer: received)))
@@ -164,8 +196,7 @@ private final class Handshake: ChannelInboundHandler, RemovableChannelHandler, @
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        done.fail(error)
-        context.close(promise: nil)
+        fail(error, context: context)
     }
 }
 
