@@ -192,7 +192,9 @@ struct PostgresClientTests {
             }
             try await group.waitForAll()
         }
-        #expect(attempts.value == 3)
+        // At least one retry. The retry may deadlock again: it starts at once, and can lock its
+        // first row before the survivor, woken by the abort, takes that row.
+        #expect(attempts.value >= 3)
         let total = try await pool.withConnection { try $0.query("SELECT sum(n)::bigint FROM accounts")[0].decode(0, as: Int64.self) }
         #expect(total == 4)
         await pool.close()
