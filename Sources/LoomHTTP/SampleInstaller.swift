@@ -17,7 +17,7 @@ public enum SampleInstaller {
             let ingestion = try CSVIngestor().ingest(path: path, target: entry.target) { chunk in
                 guard let bytes = chunk.encoded else { return }
                 chunks.append(StoredChunk(
-                    index: Int32(chunk.index), rowCount: Int32(chunk.table.rowCount),
+                    index: Int32(chunk.index), rowCount: Int32(chunk.rowCount),
                     contentHash: Data(ChunkHash(chunk: bytes).bytes), bytes: Data(bytes)))
             }
             let id: UUID

@@ -25,6 +25,23 @@ enum CSVFixtures {
         return (chunks, ingestion)
     }
 
+    /// The chunks' tables (decoded, for chunks an ingestion held only encoded).
+    static func tables(_ chunks: [CSVChunk]) throws -> [Table] {
+        try chunks.map { try $0.table() }
+    }
+
+    /// The tables an ingestion builds when it does not encode chunks: what its encoded
+    /// chunks must decode to.
+    static func unencodedTables(text: String, options: CSVOptions, ingestor: CSVIngestor = CSVIngestor()) throws -> [Table] {
+        var ingestor = ingestor
+        ingestor.options = options
+        ingestor.options.encodesChunks = false
+        var chunks: [CSVChunk] = []
+        _ = try ingestor.ingest(CSVMemorySource(text)) { chunks.append($0) }
+        #expect(chunks.allSatisfy { $0.encoded == nil })
+        return try tables(chunks)
+    }
+
     static func table(_ name: String, options: CSVOptions = CSVOptions()) throws -> Table {
         try CSVIngestor(options: options).loadTable(path: path(name)).table
     }

@@ -21,9 +21,11 @@ final class CSVChunkBuilder {
     /// once a value was written another way (see `decimalScales`).
     private let scales: UnsafeMutablePointer<Int>
 
+    /// `checksKinds` when the schema is a guess (see `CSVIngestor`): a value its column's
+    /// type cannot hold then throws instead of being converted.
     init(
         parser: CSVValueParser, tokenizer: CSVTokenizer, schema: [ColumnSchema], raggedRows: CSVOptions.RaggedRows,
-        expectedRows: Int, maxDictionaryEntries: Int
+        expectedRows: Int, maxDictionaryEntries: Int, checksKinds: Bool = false
     ) {
         self.parser = parser
         self.tokenizer = tokenizer
@@ -36,7 +38,8 @@ final class CSVChunkBuilder {
         scales.initialize(repeating: 0, count: schema.count)
         for (index, column) in schema.enumerated() {
             (columns.baseAddress! + index).initialize(to: CSVColumnBuilder(
-                type: column.type, nullable: column.isNullable, capacity: expectedRows, maxDictionaryEntries: maxDictionaryEntries))
+                type: column.type, nullable: column.isNullable, capacity: expectedRows, maxDictionaryEntries: maxDictionaryEntries,
+                checksKinds: checksKinds))
         }
     }
 
@@ -47,10 +50,18 @@ final class CSVChunkBuilder {
         scales.deallocate()
     }
 
-    /// Builds the block's table: its rows, which pass one counted as `expectedRows`.
-    /// `decimalScales` tells the chunk encoder, per float64 column, the decimal scale of
-    /// its values when the fast path read them all (each m/10^k, exactly as parsed).
-    func build(_ bytes: UnsafeRawBufferPointer) throws(CSVError) -> (table: Table, decimalScales: [Int?]) {
+    /// A block's rows as a table, and what the chunk encoder and line numbering need.
+    struct Built {
+        var table: Table
+        /// Per float64 column, the decimal scale of its values when the fast path read
+        /// them all (each m/10^k, exactly as parsed).
+        var decimalScales: [Int?]
+        /// Line ends in the block, quoted ones included.
+        var newlines: Int
+    }
+
+    /// Builds the block's table: at most `expectedRows` rows.
+    func build(_ bytes: UnsafeRawBufferPointer) throws(CSVError) -> Built {
         var fields = CSVFieldBuffer()
         defer { fields.deallocate() }
         var scratch = [UInt8]()
@@ -73,7 +84,7 @@ final class CSVChunkBuilder {
         }
         let table = Table(uncheckedRowCount: row, columns: schema.indices.map { columns[$0].finish(name: schema[$0].name, rows: row) })
         let decimalScales = schema.indices.map { schema[$0].type == .float64 && scales[$0] >= 0 ? scales[$0] : nil }
-        return (table, decimalScales)
+        return Built(table: table, decimalScales: decimalScales, newlines: cursor.line - 1)
     }
 
     /// The general path: one tokenized row.

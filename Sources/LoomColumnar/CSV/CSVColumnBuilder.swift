@@ -10,6 +10,8 @@ struct CSVColumnBuilder {
     let nullable: Bool
     let capacity: Int
     let maxDictionaryEntries: Int
+    /// Whether `set` refuses a value of a kind the type cannot hold (see `CSVChunkBuilder`).
+    let checksKinds: Bool
     /// float64 and int64 values (8 bytes a row) or bools (1 byte a row); unused for strings.
     let values: UnsafeMutableRawPointer
     /// Dictionary codes of a string column, one a row.
@@ -23,11 +25,12 @@ struct CSVColumnBuilder {
     private var plainOffsets: [UInt32] = []
     private var plainBytes: [UInt8] = []
 
-    init(type: ColumnType, nullable: Bool, capacity: Int, maxDictionaryEntries: Int) {
+    init(type: ColumnType, nullable: Bool, capacity: Int, maxDictionaryEntries: Int, checksKinds: Bool = false) {
         self.type = type
         self.nullable = nullable
         self.capacity = capacity
         self.maxDictionaryEntries = maxDictionaryEntries
+        self.checksKinds = checksKinds
         let width = type == .bool ? 1 : 8
         values = .allocate(byteCount: type == .string ? 0 : capacity * width, alignment: 8)
         codes = .allocate(capacity: type == .string ? capacity : 0)
@@ -92,6 +95,9 @@ struct CSVColumnBuilder {
                 try setNull(row: row, line: line, column: column)
                 return false
             } else {
+                if checksKinds, !CSVValueKinds([.integer, .float]).isSuperset(of: parser.classify(text, classes: field.classes) ?? []) {
+                    throw Self.changed(line: line, column: column)
+                }
                 setDouble(CSVValueParser.slowDoubleValue(text), row: row)
             }
             return true
@@ -110,6 +116,7 @@ struct CSVColumnBuilder {
                 try setNull(row: row, line: line, column: column)
                 return false
             }
+            if checksKinds, parser.classify(text, classes: field.classes) != .bool { throw Self.changed(line: line, column: column) }
             values.storeBytes(of: CSVValueParser.boolValue(text), toByteOffset: row, as: Bool.self)
             markPresent(row)
         case .string:
@@ -137,6 +144,8 @@ struct CSVColumnBuilder {
         }
     }
 
+    /// A value (or a missing value) the column's type cannot hold: the file changed since
+    /// pass one, or a guessed type was wrong (the caller then infers the block's types).
     static func changed(line: Int, column: Int) -> CSVError {
         CSVError(.sourceChanged, line: line, column: column, "the value differs from the first pass: the file changed while it was read")
     }

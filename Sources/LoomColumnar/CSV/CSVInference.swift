@@ -138,6 +138,16 @@ struct CSVInference: CSVRowVisitor {
         return expected
     }
 
+    /// Adds a block of `rows` rows that was built with the types of `kinds` (so its values
+    /// are of kinds those types hold); its missing values are its columns' nulls.
+    mutating func merge(kinds: [CSVValueKinds], nullCounts: [Int], rows: Int) {
+        for index in 0..<columnCount {
+            self.kinds[index].formUnion(kinds[index])
+            missing[index] += nullCounts[index]
+        }
+        self.rows += rows
+    }
+
     mutating func merge(_ other: CSVInference) {
         for index in 0..<columnCount {
             kinds[index].formUnion(other.kinds[index])

@@ -2,25 +2,36 @@ import Synchronization
 
 /// Reads a CSV file into typed columnar chunks and a profile, with bounded memory.
 ///
-/// **Two passes.** Pass one reads the file block by block (blocks of whole rows, parsed
-/// on `concurrency` threads, see `csvPipeline`) and checks everything: the header, quotes, field counts,
-/// UTF-8, the size limit; it also settles each column's type and whether it has missing
-/// values. Pass two reads the file again and builds chunks of those types, encodes them
-/// and summarises them for the profile, again in parallel. So every input error is
-/// thrown before the first chunk is handed over, every chunk has the same schema, and
-/// memory holds a few blocks at a time (`concurrency` + 1 blocks of at most
-/// `rowsPerChunk` rows, with their chunks), never the file.
+/// **One pass, usually.** The ingestion reads the file block by block (blocks of whole
+/// rows, parsed on `concurrency` threads, see `csvPipeline`) and checks everything: the
+/// header, quotes, field counts, UTF-8, the size limit. It guesses the column types from
+/// the file's first rows and builds each block's chunk with them straight away, encodes
+/// and summarises it, and holds it. When every block fits the guess, the held chunks are
+/// handed over at the end: each value was parsed once.
 ///
-/// **Nothing half-stored.** `consume` sees chunks in order while pass two runs; the
-/// ingestion has succeeded only when `ingest` returns its `CSVIngestion` (with the
-/// profile). A consumer stages chunks and commits when `ingest` returns; if `ingest`
-/// throws (a `CSVError`, or whatever `consume` threw), it discards them. Pass two can
-/// still fail if the file changes between the passes (`source_changed`) or cannot be
-/// read (`io_error`).
+/// **Two passes otherwise.** A block with a value the guess cannot hold (a float in an
+/// integer column, a missing value in a column that had none, ...) is classified
+/// instead, and so are the blocks after it; so are all blocks once the held chunks
+/// outgrow `maxHeldBytes`. The file's types are then settled, and pass two reads the
+/// file again and builds every chunk with them. Either way every chunk has the same
+/// schema, every input error is thrown before the first chunk is handed over, and
+/// memory holds a few blocks at a time (`concurrency` + 1 blocks of at most
+/// `rowsPerChunk` rows, with their chunks) and the held chunks, never the file.
+///
+/// **Nothing half-stored.** `consume` sees chunks in order; the ingestion has succeeded
+/// only when `ingest` returns its `CSVIngestion` (with the profile). A consumer stages
+/// chunks and commits when `ingest` returns; if `ingest` throws (a `CSVError`, or
+/// whatever `consume` threw), it discards them. Pass two can still fail if the file
+/// changes between the passes (`source_changed`) or cannot be read (`io_error`).
 public struct CSVIngestor: Sendable {
     public var options: CSVOptions
     /// Target byte size of a read block (blocks also stop at `rowsPerChunk` rows).
     var blockBytes = 32 << 20
+    /// Bytes of encoded chunks the single pass may hold before it gives up for two
+    /// passes; nil for the larger of 64 MiB and half the bytes read so far.
+    var maxHeldBytes: Int? = nil
+    /// Bytes of whole rows at the start of the file that the type guess reads.
+    var guessBytes = 1 << 20
 
     public init(options: CSVOptions = CSVOptions()) {
         self.options = options
@@ -33,11 +44,10 @@ public struct CSVIngestor: Sendable {
         _ source: any CSVByteSource, target: String? = nil, consume: (CSVChunk) throws -> Void
     ) throws -> CSVIngestion {
         try options.validate()
-        let scan = try firstPass(source)
-        if let target, !scan.names.contains(target) {
-            throw CSVError(.invalidOptions, "the target column '\(target)' is not in the file")
+        switch try firstPass(source, target: target, consume: consume) {
+        case .done(let ingestion): return ingestion
+        case .scanned(let scan): return try secondPass(source, scan: scan, target: target, consume: consume)
         }
-        return try secondPass(source, scan: scan, target: target, consume: consume)
     }
 
     /// Ingests the file at `path`.
@@ -52,11 +62,11 @@ public struct CSVIngestor: Sendable {
         var chunks: [Table] = []
         let ingestion: CSVIngestion
         do {
-            ingestion = try CSVIngestor(options: options).ingest(source, target: target) { chunks.append($0.table) }
+            ingestion = try CSVIngestor(options: options).ingest(source, target: target) { chunks.append(try $0.table()) }
         } catch let error as CSVError {
             throw error
         } catch {
-            throw CSVError(.ioError, "\(error)")  // unreachable: the consumer above never throws
+            throw CSVError(.ioError, "\(error)")  // unreachable: chunks without encoding hold their table
         }
         return (Table.concatenating(chunks, schema: ingestion.schema), ingestion)
     }
@@ -83,7 +93,16 @@ public struct CSVIngestor: Sendable {
         var totalBytes: Int
     }
 
-    func firstPass(_ source: any CSVByteSource) throws(CSVError) -> Scan {
+    enum FirstPass {
+        /// Every block fit the guessed types: the chunks are delivered.
+        case done(CSVIngestion)
+        /// The types are settled; pass two builds the chunks.
+        case scanned(Scan)
+    }
+
+    func firstPass(
+        _ source: any CSVByteSource, target: String?, consume: (CSVChunk) throws -> Void
+    ) throws -> FirstPass {
         if let size = source.knownByteCount, size > options.maxFileBytes {
             throw CSVError(.fileTooLarge, "the file has \(size) bytes, more than the limit of \(options.maxFileBytes)")
         }
@@ -110,18 +129,28 @@ public struct CSVIngestor: Sendable {
         let headerSummary = try tokenizer.tokenize(UnsafeRawBufferPointer(rebasing: reader.available[0..<headerLength]), visitor: &header, maxRows: 1)
         let names = header.names
         try Self.checkNames(names)
+        if let target, !names.contains(target) {
+            throw CSVError(.invalidOptions, "the target column '\(target)' is not in the file")
+        }
         reader.skip(headerLength)
 
         let parser = CSVValueParser(missingTokens: options.missingTokens)
+        let guess = try guessSchema(reader, names: names, tokenizer: tokenizer, parser: parser)
         var inference = CSVInference(parser: parser, columnCount: names.count, raggedRows: options.raggedRows)
         var blocks: [BlockInfo] = []
         var lineBase = headerSummary.newlines
+        var held = HeldChunks(schema: guess?.schema ?? [], options: options)
+        var bytesRead = 0
+        let maxHeldBytes = self.maxHeldBytes
+        let speculating = Atomic(guess != nil)
+        let hints = Mutex(held.profiler.hints)
         let options = self.options
         let blockBytes = self.blockBytes
         let columnCount = names.count
         // Touched only inside `read`, which the pipeline calls under its lock.
         nonisolated(unsafe) let blockReader = reader
         nonisolated(unsafe) var readFailed = false
+        nonisolated(unsafe) var blockIndex = 0
         try Self.run(concurrency: options.concurrency) { () -> PassOneInput? in
             guard !readFailed else { return nil }
             do throws(CSVError) {
@@ -133,36 +162,104 @@ public struct CSVIngestor: Sendable {
                 }
                 if length == 0 { return nil }
                 guard let block = try blockReader.take(length) else { return nil }
-                return .block(block)
+                blockIndex += 1
+                return .block(block, index: blockIndex - 1)
             } catch {
                 readFailed = true
                 return .failure(error)
             }
-        } work: { (input) -> Result<(CSVInference, CSVTokenizer.Summary, Int), CSVError> in
+        } work: { (input) -> Result<PassOneOutput, CSVError> in
             switch input {
             case .failure(let error): return .failure(error)
-            case .block(let block):
+            case .block(let block, let index):
+                if let guess, speculating.load(ordering: .relaxed),
+                    let built = Self.buildGuessed(
+                        block, index: index, schema: guess.schema, tokenizer: tokenizer, parser: parser, options: options,
+                        hints: hints.withLock { $0 })
+                {
+                    return .success(.built(built, byteCount: block.count))
+                }
                 return Self.inferBlock(block, tokenizer: tokenizer, parser: parser, columnCount: columnCount, raggedRows: options.raggedRows)
-                    .map { ($0.0, $0.1, block.count) }
+                    .map { .inferred($0.0, $0.1, byteCount: block.count) }
             }
-        } deliver: { (result: Result<(CSVInference, CSVTokenizer.Summary, Int), CSVError>) throws(CSVError) -> Bool in
+        } deliver: { (result: Result<PassOneOutput, CSVError>) throws(CSVError) -> Bool in
+            let info: BlockInfo
             switch result {
             case .failure(let error): throw error.shifted(byLines: lineBase)
-            case .success(let (blockInference, summary, byteCount)):
+            case .success(.inferred(let blockInference, let summary, let byteCount)):
                 inference.merge(blockInference)
-                blocks.append(BlockInfo(byteCount: byteCount, rows: summary.rows, newlines: summary.newlines))
-                lineBase += summary.newlines
-                return true
+                info = BlockInfo(byteCount: byteCount, rows: summary.rows, newlines: summary.newlines)
+                if speculating.load(ordering: .relaxed) {
+                    speculating.store(false, ordering: .relaxed)
+                    held = HeldChunks(schema: [], options: options)
+                }
+            case .success(.built(let built, let byteCount)):
+                inference.merge(kinds: guess!.kinds, nullCounts: built.nullCounts, rows: built.rowCount)
+                info = BlockInfo(byteCount: byteCount, rows: built.rowCount, newlines: built.newlines)
+                if speculating.load(ordering: .relaxed) {
+                    held.add(built)
+                    hints.withLock { $0 = held.profiler.hints }
+                    if held.bytes > maxHeldBytes ?? max(64 << 20, (bytesRead + byteCount) / 2) {
+                        speculating.store(false, ordering: .relaxed)
+                        held = HeldChunks(schema: [], options: options)
+                    }
+                }
             }
+            blocks.append(info)
+            bytesRead += info.byteCount
+            lineBase += info.newlines
+            return true
         }
-        return Scan(
+        let scan = Scan(
             delimiter: delimiter, names: names, prefixBytes: (bom ? 3 : 0) + headerLength, blocks: blocks,
             inference: inference, totalBytes: reader.totalRead)
+        guard let guess, speculating.load(ordering: .relaxed) else { return .scanned(scan) }
+        return .done(try held.deliver(
+            schema: guess.schema, scan: scan, target: target, concurrency: options.concurrency, consume: consume))
+    }
+
+    /// The types of the file's first rows (up to `guessBytes` of whole rows, not taken
+    /// from the reader), with a column nullable when one of them is missing; nil when
+    /// some column has no value there, or those rows have an error (the pipeline then
+    /// reports it with its line).
+    func guessSchema(
+        _ reader: CSVBlockReader, names: [String], tokenizer: CSVTokenizer, parser: CSVValueParser
+    ) throws(CSVError) -> (schema: [ColumnSchema], kinds: [CSVValueKinds])? {
+        guard let length = try reader.nextBlockLength(
+            maxRecords: options.rowsPerChunk, targetBytes: guessBytes, maxRowBytes: options.maxRowBytes), length > 0
+        else { return nil }
+        let rows = UnsafeRawBufferPointer(rebasing: reader.available[0..<length])
+        guard case .success(let (inference, _)) = Self.inferBlock(
+            rows, tokenizer: tokenizer, parser: parser, columnCount: names.count, raggedRows: options.raggedRows),
+            !inference.kinds.contains([])
+        else { return nil }
+        let schema = names.indices.map { index in
+            ColumnSchema(name: names[index], type: inference.kinds[index].columnType, isNullable: inference.missing[index] > 0)
+        }
+        return (schema, inference.kinds)
+    }
+
+    /// A block's chunk built with guessed types, or nil when a value does not fit them
+    /// (or the block has an error: the caller classifies the block, which finds it).
+    static func buildGuessed(
+        _ block: [UInt8], index: Int, schema: [ColumnSchema], tokenizer: CSVTokenizer, parser: CSVValueParser,
+        options: CSVOptions, hints: DatasetProfiler.Hints
+    ) -> BuiltChunk? {
+        guard case .success(let built) = buildChunk(
+            block, index: index, capacity: options.rowsPerChunk, tokenizer: tokenizer, parser: parser, schema: schema,
+            options: options, hints: hints, checksKinds: true, keepsTable: false)
+        else { return nil }
+        return built
     }
 
     enum PassOneInput: Sendable {
-        case block([UInt8])
+        case block([UInt8], index: Int)
         case failure(CSVError)
+    }
+
+    enum PassOneOutput: Sendable {
+        case built(BuiltChunk, byteCount: Int)
+        case inferred(CSVInference, CSVTokenizer.Summary, byteCount: Int)
     }
 
     /// The error for a row the block splitter found longer than `maxRowBytes`, with its
@@ -201,21 +298,24 @@ public struct CSVIngestor: Sendable {
     static func inferBlock(
         _ block: [UInt8], tokenizer: CSVTokenizer, parser: CSVValueParser, columnCount: Int, raggedRows: CSVOptions.RaggedRows
     ) -> Result<(CSVInference, CSVTokenizer.Summary), CSVError> {
-        block.withUnsafeBytes { bytes in
+        block.withUnsafeBytes { inferBlock($0, tokenizer: tokenizer, parser: parser, columnCount: columnCount, raggedRows: raggedRows) }
+    }
+
+    static func inferBlock(
+        _ bytes: UnsafeRawBufferPointer, tokenizer: CSVTokenizer, parser: CSVValueParser, columnCount: Int,
+        raggedRows: CSVOptions.RaggedRows
+    ) -> Result<(CSVInference, CSVTokenizer.Summary), CSVError> {
+        do throws(CSVError) {
             var inference = CSVInference(parser: parser, columnCount: columnCount, raggedRows: raggedRows)
-            do {
-                if UTF8Validation.isValid(bytes) {
-                    let summary = try inference.infer(bytes, tokenizer: tokenizer)
-                    return .success((inference, summary))
-                }
-                var locator = CSVUTF8Locator(inner: inference)
-                _ = try tokenizer.tokenize(bytes, visitor: &locator)
-                return .failure(CSVError(.invalidUTF8, "the file is not valid UTF-8"))
-            } catch let error as CSVError {
-                return .failure(error)
-            } catch {
-                return .failure(CSVError(.ioError, "\(error)"))
+            if UTF8Validation.isValid(bytes) {
+                let summary = try inference.infer(bytes, tokenizer: tokenizer)
+                return .success((inference, summary))
             }
+            var locator = CSVUTF8Locator(inner: inference)
+            _ = try tokenizer.tokenize(bytes, visitor: &locator)
+            return .failure(CSVError(.invalidUTF8, "the file is not valid UTF-8"))
+        } catch {
+            return .failure(error)
         }
     }
 
@@ -245,14 +345,12 @@ public struct CSVIngestor: Sendable {
         let schema = scan.names.indices.map { index in
             ColumnSchema(name: scan.names[index], type: inference.kinds[index].columnType, isNullable: inference.missing[index] > 0)
         }
-        let valueCounts = inference.missing.map { inference.rows - $0 }
-        var profiler = DatasetProfiler(schema: schema, valueCounts: valueCounts, options: options.profile)
+        var profiler = DatasetProfiler(schema: schema, options: options.profile)
         let reader = CSVBlockReader(stream: try source.open(), maxFileBytes: options.maxFileBytes)
         guard let _ = try reader.take(scan.prefixBytes) else { throw Self.sourceChanged() }
         let parser = CSVValueParser(missingTokens: options.missingTokens)
         let tokenizer = CSVTokenizer(delimiter: scan.delimiter)
         let options = self.options
-        let sampling = profiler.sampling
         let blocks = scan.blocks
         var chunkIndex = 0
         var lineBase = 0
@@ -262,29 +360,29 @@ public struct CSVIngestor: Sendable {
         nonisolated(unsafe) let blockReader = reader
         nonisolated(unsafe) var nextBlock = 0
         nonisolated(unsafe) var nextRow = 0
-        // Columns whose distinct count is an estimate already, as of the chunks delivered.
-        let estimatedDistinct = Mutex(profiler.distinctIsEstimated)
+        // What chunks may skip, as of the chunks delivered.
+        let hints = Mutex(profiler.hints)
         try Self.run(concurrency: options.concurrency) { () -> PassTwoInput? in
             guard nextBlock < blocks.count else { return nil }
             let info = blocks[nextBlock]
-            let firstRow = nextRow
+            let input = PassTwoInput(block: .failure(Self.sourceChanged()), info: info, index: nextBlock, firstRow: nextRow)
             nextBlock += 1
             nextRow += info.rows
             do throws(CSVError) {
                 guard let block = try blockReader.take(info.byteCount) else {
                     nextBlock = blocks.count
-                    return PassTwoInput(block: .failure(Self.sourceChanged()), info: info, firstRow: firstRow)
+                    return input
                 }
-                return PassTwoInput(block: .success(block), info: info, firstRow: firstRow)
+                return PassTwoInput(block: .success(block), info: info, index: input.index, firstRow: input.firstRow)
             } catch {
                 nextBlock = blocks.count
-                return PassTwoInput(block: .failure(error), info: info, firstRow: firstRow)
+                return PassTwoInput(block: .failure(error), info: info, index: input.index, firstRow: input.firstRow)
             }
         } work: { input in
             input.block.flatMap { block in
                 Self.buildChunk(
-                    block, expectedRows: input.info.rows, firstRow: input.firstRow, tokenizer: tokenizer, parser: parser,
-                    schema: schema, options: options, sampling: sampling, estimatedDistinct: estimatedDistinct.withLock { $0 })
+                    block, index: input.index, capacity: input.info.rows, tokenizer: tokenizer, parser: parser,
+                    schema: schema, options: options, hints: hints.withLock { $0 })
             }.map { (input.info, input.firstRow, $0) }  // not the block: it is freed here
         } deliver: { (result) throws(CSVError) -> Bool in
             let (info, firstRow, built): (BlockInfo, Int, BuiltChunk)
@@ -293,13 +391,13 @@ public struct CSVIngestor: Sendable {
             case .success(let value): (info, firstRow, built) = value
             }
             lineBase += info.newlines
-            guard built.table.rowCount == info.rows else { throw Self.sourceChanged() }
-            rowCount += built.table.rowCount
-            guard built.table.rowCount > 0 else { return true }
-            profiler.merge(rows: built.table.rowCount, built.statistics)
-            estimatedDistinct.withLock { $0 = profiler.distinctIsEstimated }
+            guard built.rowCount == info.rows else { throw Self.sourceChanged() }
+            rowCount += built.rowCount
+            guard built.rowCount > 0 else { return true }
+            profiler.merge(rows: built.rowCount, built.statistics)
+            hints.withLock { $0 = profiler.hints }
             do {
-                try consume(CSVChunk(index: chunkIndex, firstRow: firstRow, table: built.table, encoded: built.encoded))
+                try consume(CSVChunk(index: chunkIndex, firstRow: firstRow, rowCount: built.rowCount, built: built.table, encoded: built.encoded))
             } catch {
                 consumerError = error
                 return false
@@ -313,52 +411,61 @@ public struct CSVIngestor: Sendable {
         guard reader.available.isEmpty else { throw Self.sourceChanged() }
         return CSVIngestion(
             schema: schema, rowCount: rowCount, chunkCount: chunkIndex, byteCount: scan.totalBytes,
-            delimiter: scan.delimiter, profile: profiler.finish(byteCount: scan.totalBytes, target: target, concurrency: options.concurrency))
+            delimiter: scan.delimiter, passes: 2, profile: profiler.finish(byteCount: scan.totalBytes, target: target, concurrency: options.concurrency))
     }
 
     struct PassTwoInput: Sendable {
         var block: Result<[UInt8], CSVError>
         var info: BlockInfo
+        var index: Int
         var firstRow: Int
     }
 
     struct BuiltChunk: Sendable {
-        var table: Table
+        var rowCount: Int
+        /// By column.
+        var nullCounts: [Int]
+        /// The table, unless only its encoding is kept.
+        var table: Table?
         var encoded: [UInt8]?
         var statistics: [ColumnStatistics]
+        var newlines: Int
     }
 
+    /// Builds, encodes and summarises block number `index`, of at most `capacity` rows.
+    /// An encoded chunk keeps its table only when `keepsTable`.
     static func buildChunk(
-        _ block: [UInt8], expectedRows: Int, firstRow: Int, tokenizer: CSVTokenizer, parser: CSVValueParser,
-        schema: [ColumnSchema], options: CSVOptions, sampling: [SampleRule], estimatedDistinct: [Bool]
+        _ block: [UInt8], index: Int, capacity: Int, tokenizer: CSVTokenizer, parser: CSVValueParser,
+        schema: [ColumnSchema], options: CSVOptions, hints: DatasetProfiler.Hints, checksKinds: Bool = false,
+        keepsTable: Bool = true
     ) -> Result<BuiltChunk, CSVError> {
         let builder = CSVChunkBuilder(
-            parser: parser, tokenizer: tokenizer, schema: schema, raggedRows: options.raggedRows, expectedRows: expectedRows,
-            maxDictionaryEntries: options.maxDictionaryEntries)
-        let built: Result<(table: Table, decimalScales: [Int?]), CSVError> = block.withUnsafeBytes { bytes in
+            parser: parser, tokenizer: tokenizer, schema: schema, raggedRows: options.raggedRows, expectedRows: capacity,
+            maxDictionaryEntries: options.maxDictionaryEntries, checksKinds: checksKinds)
+        let result: Result<CSVChunkBuilder.Built, CSVError> = block.withUnsafeBytes { bytes in
             do throws(CSVError) {
                 return .success(try builder.build(bytes))
             } catch {
                 return .failure(error)
             }
         }
-        let table: Table
-        let decimalScales: [Int?]
-        switch built {
-        case .success(let value): (table, decimalScales) = value
+        let built: CSVChunkBuilder.Built
+        switch result {
+        case .success(let value): built = value
         case .failure(let error): return .failure(error)
         }
         var encoded: [UInt8]? = nil
         if options.encodesChunks {
             do {
-                encoded = try ChunkEncoder().encode(table, decimalScales: decimalScales)
+                encoded = try ChunkEncoder().encode(built.table, decimalScales: built.decimalScales)
             } catch {
                 return .failure(CSVError(.invalidOptions, "the chunk cannot be encoded: \(error)"))
             }
         }
-        let statistics = DatasetProfiler.statistics(
-            of: table, firstRow: firstRow, sampling: sampling, options: options.profile, estimatedDistinct: estimatedDistinct)
-        return .success(BuiltChunk(table: table, encoded: encoded, statistics: statistics))
+        let statistics = DatasetProfiler.statistics(of: built.table, chunk: index, hints: hints, options: options.profile)
+        return .success(BuiltChunk(
+            rowCount: built.table.rowCount, nullCounts: built.table.columns.map(\.nullCount),
+            table: keepsTable || encoded == nil ? built.table : nil, encoded: encoded, statistics: statistics, newlines: built.newlines))
     }
 
     static func sourceChanged() -> CSVError {
@@ -371,9 +478,54 @@ public struct CSVChunk: Sendable {
     public let index: Int
     /// The dataset row number of the chunk's first row.
     public let firstRow: Int
-    public let table: Table
+    public let rowCount: Int
+    /// The table the chunk was built as, when it was kept.
+    let built: Table?
     /// The chunk in the format of proto/CHUNKS.md, when `CSVOptions.encodesChunks`.
     public let encoded: [UInt8]?
+
+    /// The chunk's rows. An ingestion that encodes its chunks may hold only their
+    /// encoding (see `CSVIngestor`): the table is then decoded here.
+    public func table() throws(ChunkError) -> Table {
+        if let built { return built }
+        return try ChunkDecoder().decode(encoded!)
+    }
+}
+
+/// The chunks of the single pass, held until the file is known to fit their types: each
+/// chunk's encoding, or its table when chunks are not encoded. Their statistics are
+/// merged as they come, in order.
+struct HeldChunks {
+    var profiler: DatasetProfiler
+    private var chunks: [(rows: Int, table: Table?, encoded: [UInt8]?)] = []
+    /// Bytes of the encodings held.
+    private(set) var bytes = 0
+
+    init(schema: [ColumnSchema], options: CSVOptions) {
+        profiler = DatasetProfiler(schema: schema, options: options.profile)
+    }
+
+    mutating func add(_ built: CSVIngestor.BuiltChunk) {
+        let rows = built.rowCount
+        guard rows > 0 else { return }
+        profiler.merge(rows: rows, built.statistics)
+        chunks.append((rows, built.table, built.encoded))
+        bytes += built.encoded?.count ?? 0
+    }
+
+    /// Hands the chunks to `consume` in order and returns the ingestion.
+    func deliver(
+        schema: [ColumnSchema], scan: CSVIngestor.Scan, target: String?, concurrency: Int, consume: (CSVChunk) throws -> Void
+    ) throws -> CSVIngestion {
+        var firstRow = 0
+        for (index, chunk) in chunks.enumerated() {
+            try consume(CSVChunk(index: index, firstRow: firstRow, rowCount: chunk.rows, built: chunk.table, encoded: chunk.encoded))
+            firstRow += chunk.rows
+        }
+        return CSVIngestion(
+            schema: schema, rowCount: firstRow, chunkCount: chunks.count, byteCount: scan.totalBytes, delimiter: scan.delimiter,
+            passes: 1, profile: profiler.finish(byteCount: scan.totalBytes, target: target, concurrency: concurrency))
+    }
 }
 
 /// The outcome of a successful ingestion.
@@ -385,5 +537,7 @@ public struct CSVIngestion: Sendable {
     /// Bytes of the source, BOM and header included.
     public let byteCount: Int
     public let delimiter: UInt8
+    /// 1 when every block fit the types of the file's first rows, else 2 (see `CSVIngestor`).
+    public let passes: Int
     public let profile: DatasetProfile
 }

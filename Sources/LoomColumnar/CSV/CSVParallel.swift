@@ -22,14 +22,16 @@ func csvPipeline<Input: Sendable, Output: Sendable>(
         DispatchQueue.global().async(group: group, execute: {
             while true {
                 shared.space.wait()
-                let claimed: (Int, Input)? = shared.state.withLock { state in
-                    if state.stopped || state.exhausted { return nil }
+                // Reading holds its own lock, not the results' one: a read takes a while
+                // (a block of megabytes), and the caller must not wait on it to take a result.
+                let claimed: (Int, Input)? = shared.reading.withLock { nextIndex in
+                    if shared.stopped.load(ordering: .acquiring) || shared.blockCount.load(ordering: .acquiring) >= 0 { return nil }
                     guard let input = read() else {
-                        state.exhausted = true
+                        shared.blockCount.store(nextIndex, ordering: .releasing)
                         return nil
                     }
-                    state.nextIndex += 1
-                    return (state.nextIndex - 1, input)
+                    nextIndex += 1
+                    return (nextIndex - 1, input)
                 }
                 guard let (index, input) = claimed else {
                     shared.space.signal()  // let the next waiting worker see the end too
@@ -37,45 +39,42 @@ func csvPipeline<Input: Sendable, Output: Sendable>(
                     return
                 }
                 let output = work(input)
-                shared.state.withLock { $0.results[index] = output }
+                shared.results.withLock { $0[index] = output }
                 shared.ready.signal()
             }
         })
     }
     defer {
-        shared.state.withLock { $0.stopped = true }
+        shared.stopped.store(true, ordering: .releasing)
         for _ in 0..<max(concurrency, 1) { shared.space.signal() }
         group.wait()
     }
     var expected = 0
     while true {
-        let (output, finished) = shared.state.withLock { state -> (Output?, Bool) in
-            let output = state.results.removeValue(forKey: expected)
-            return (output, output == nil && state.exhausted && state.nextIndex == expected)
-        }
-        if let output {
+        // Read the count before the results: a count of n is stored after the n-th
+        // block was claimed, so a missing result below n is still being worked on.
+        let blockCount = shared.blockCount.load(ordering: .acquiring)
+        if let output = shared.results.withLock({ $0.removeValue(forKey: expected) }) {
             expected += 1
             shared.space.signal()
             if try !deliver(output) { return }
             continue
         }
-        if finished { return }
+        if blockCount == expected { return }
         shared.ready.wait()
     }
 }
 
-/// What the pipeline's threads share: the results so far and two semaphores, `space`
-/// (blocks that may still be read before the caller takes a result) and `ready`
+/// What the pipeline's threads share: the read position and the results, each under
+/// its own lock; `blockCount`, -1 until `read` has returned nil; and two semaphores,
+/// `space` (blocks that may still be read before the caller takes a result) and `ready`
 /// (results stored, or a worker gone).
 private final class CSVPipelineShared<Output: Sendable>: Sendable {
-    struct State {
-        var nextIndex = 0
-        var exhausted = false
-        var stopped = false
-        var results: [Int: Output] = [:]
-    }
-
-    let state = Mutex(State())
+    /// The index of the next block read.
+    let reading = Mutex(0)
+    let results = Mutex([Int: Output]())
+    let blockCount = Atomic(-1)
+    let stopped = Atomic(false)
     let space: DispatchSemaphore
     let ready = DispatchSemaphore(value: 0)
 

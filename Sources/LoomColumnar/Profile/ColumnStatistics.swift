@@ -10,8 +10,9 @@ struct ColumnStatistics: Sendable {
     var m2 = 0.0
     var minimum = Double.infinity
     var maximum = -Double.infinity
-    /// Values of the rows chosen by `SampleRule`; every value when nothing is sampled out.
-    var sample: [Double] = []
+    /// The values kept for quartiles and histograms, with their rows' keys: every value
+    /// whose key is at most `sampleThreshold` (see `ValueSample`).
+    var sample = ValueSample()
     var distinct: DistinctCounter
     // String and bool columns.
     var valueCounts: [String: Int] = [:]
@@ -26,26 +27,31 @@ struct ColumnStatistics: Sendable {
     /// Whether the distinct count is already an estimate (it never goes back to exact).
     var estimatesDistinct: Bool { distinct.isEstimated }
 
-    /// Statistics of `column`; `sampledRows` are the rows (of this column, ascending)
-    /// whose values `SampleRule` keeps, or nil for every row.
-    /// `estimatesDistinct` when the dataset's count of the column is an estimate already.
-    init(column: Column, sampledRows: [Int]?, options: ProfileOptions, estimatesDistinct: Bool = false) {
+    /// Statistics of `column`. `keys` are its rows' sample keys; values whose key is above
+    /// `sampleThreshold` are left out of the sample (the dataset's sample has dropped them
+    /// already). `estimatesDistinct` when the dataset's count of the column is an
+    /// estimate already.
+    init(
+        column: Column, keys: UnsafeBufferPointer<UInt64>, sampleThreshold: UInt64, options: ProfileOptions,
+        estimatesDistinct: Bool = false
+    ) {
         self.init(type: column.type, options: options, estimatesDistinct: estimatesDistinct)
         let validity = column.validity
         missing = column.nullCount
         count = column.count - missing
+        sample.threshold = sampleThreshold
         @inline(__always) func present(_ row: Int) -> Bool { validity?[row] ?? true }
         switch column.values {
         case .float64(let values):
             values.withUnsafeBufferPointer { values in
-                addNumbers(count: values.count, validity: validity, sampledRows: sampledRows, value: { values[$0] }) {
+                addNumbers(count: values.count, validity: validity, keys: keys, value: { values[$0] }) {
                     let x = values[$0]
                     return mix64(x == 0 ? 0 : x.bitPattern)
                 }
             }
         case .int64(let values):
             values.withUnsafeBufferPointer { values in
-                addNumbers(count: values.count, validity: validity, sampledRows: sampledRows, value: { Double(values[$0]) }) {
+                addNumbers(count: values.count, validity: validity, keys: keys, value: { Double(values[$0]) }) {
                     mix64(UInt64(bitPattern: values[$0]))
                 }
             }
@@ -68,10 +74,11 @@ struct ColumnStatistics: Sendable {
     /// Moments, extremes, the sample and distinct values over the present values that are
     /// not NaN (an int64 column's distinct values are its integers, NaN or not: it has
     /// none). `value(row)` and `hash(row)` read the column; the closures are inlined, so
-    /// each loop reads the values in place.
+    /// each loop reads the values in place: one loop for everything but the squared
+    /// deviations, which need the chunk's mean first.
     @inline(__always)
     private mutating func addNumbers(
-        count: Int, validity: ValidityBitmap?, sampledRows: [Int]?, value: (Int) -> Double, hash: (Int) -> UInt64
+        count: Int, validity: ValidityBitmap?, keys: UnsafeBufferPointer<UInt64>, value: (Int) -> Double, hash: (Int) -> UInt64
     ) {
         let bits = validity?.bytes ?? []
         let hasValidity = validity != nil
@@ -82,8 +89,16 @@ struct ColumnStatistics: Sendable {
             var low = minimum
             var high = maximum
             var hashCount = 0
+            var sampled = 0
+            let threshold = sample.threshold
             let hashes = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: count)
-            defer { hashes.deallocate() }
+            let sampleValues = UnsafeMutableBufferPointer<Double>.allocate(capacity: count)
+            let sampleKeys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: count)
+            defer {
+                hashes.deallocate()
+                sampleValues.deallocate()
+                sampleKeys.deallocate()
+            }
             for row in 0..<count where present(row) {
                 let x = value(row)
                 if type == .int64 || !x.isNaN {
@@ -95,16 +110,17 @@ struct ColumnStatistics: Sendable {
                 n &+= 1
                 low = x < low ? x : low
                 high = x > high ? x : high
+                // Written always, kept when the key passes: a store, not a branch.
+                let key = keys[row]
+                sampleValues[sampled] = x
+                sampleKeys[sampled] = key
+                sampled &+= key <= threshold ? 1 : 0
             }
             minimum = low
             maximum = high
             distinct.add(hashes: UnsafeBufferPointer(rebasing: hashes[0..<hashCount]))
-            if let sampledRows {
-                for row in sampledRows where present(row) && !value(row).isNaN { sample.append(value(row)) }
-            } else {
-                sample.reserveCapacity(sample.count + n)
-                for row in 0..<count where present(row) && !value(row).isNaN { sample.append(value(row)) }
-            }
+            sample.values.append(contentsOf: sampleValues[0..<sampled])
+            sample.keys.append(contentsOf: sampleKeys[0..<sampled])
             guard n > 0 else { return }
             let chunkMean = sum / Double(n)
             var squares = 0.0
@@ -170,7 +186,7 @@ struct ColumnStatistics: Sendable {
         mergeMoments(count: other.momentCount, mean: other.mean, m2: other.m2)
         minimum = Swift.min(minimum, other.minimum)
         maximum = Swift.max(maximum, other.maximum)
-        sample.append(contentsOf: other.sample)
+        sample.merge(other.sample, limit: options.sampleSize)
         distinct.merge(other.distinct)
         for (value, count) in other.valueCounts { valueCounts[value, default: 0] += count }
         valueCountsPruned = valueCountsPruned || other.valueCountsPruned
@@ -201,7 +217,7 @@ struct ColumnStatistics: Sendable {
     private func numericSummary(sampled: Bool) -> NumericSummary {
         // Linear interpolation between the two sorted values around q·(n − 1), as numpy does.
         let quartiles = [0.25, 0.5, 0.75]
-        let count = sample.count
+        let count = sample.values.count
         func ranks(_ q: Double) -> (lower: Int, upper: Int, fraction: Double) {
             let position = q * Double(count - 1)
             let lower = Int(position.rounded(.down))
@@ -210,7 +226,7 @@ struct ColumnStatistics: Sendable {
         var ranked = [Int: Double]()
         if count > 0 {
             let needed = Set(quartiles.flatMap { [ranks($0).lower, ranks($0).upper] }).sorted()
-            var statistics = OrderStatistics(sample)
+            var statistics = OrderStatistics(sample.values)
             ranked = Dictionary(uniqueKeysWithValues: zip(needed, statistics.values(atRanks: needed)))
         }
         func quantile(_ q: Double) -> Double? {
@@ -228,19 +244,19 @@ struct ColumnStatistics: Sendable {
     /// Bins as numpy.histogram makes them: edges `min + i·step` (the last exactly max), a
     /// value's bin found by scaling and then corrected against the edges.
     private func histogram(sampled: Bool, options: ProfileOptions) -> Histogram? {
-        guard momentCount > 0, minimum.isFinite, maximum.isFinite, !sample.isEmpty else { return nil }
+        guard momentCount > 0, minimum.isFinite, maximum.isFinite, !sample.values.isEmpty else { return nil }
         let binCount = Swift.max(1, Swift.min(options.histogramBins, distinct.count))
         var edges = (0...binCount).map { minimum + Double($0) * ((maximum - minimum) / Double(binCount)) }
         edges[binCount] = maximum
         let scale = maximum > minimum ? Double(binCount) / (maximum - minimum) : 0
         var counts = [Int](repeating: 0, count: binCount)
-        for value in sample where value.isFinite {
+        for value in sample.values where value.isFinite {
             var bin = Swift.min(Swift.max(Int((value - minimum) * scale), 0), binCount - 1)
             if bin > 0, value < edges[bin] { bin -= 1 }
             if bin < binCount - 1, value >= edges[bin + 1] { bin += 1 }
             counts[bin] += 1
         }
-        let factor = sampled ? Double(momentCount) / Double(sample.count) : 1
+        let factor = sampled ? Double(momentCount) / Double(sample.values.count) : 1
         let bins = (0..<binCount).map { index in
             HistogramBin(
                 lower: edges[index], upper: edges[index + 1],
@@ -253,35 +269,58 @@ struct ColumnStatistics: Sendable {
 @inline(__always)
 func finite(_ value: Double) -> Double? { value.isFinite ? value : nil }
 
-/// Which rows' values are kept for quartiles and histograms: all of them when a column
-/// has at most `ProfileOptions.sampleSize` values, otherwise each row independently
-/// with probability sampleSize / values, decided by a hash of its row number (so the
-/// choice is the same on every run and on any number of threads).
-struct SampleRule: Sendable {
-    let threshold: UInt64
+/// The values a column keeps for quartiles and histograms: a uniform sample of at most
+/// `ProfileOptions.sampleSize` values, drawn without knowing the column's length.
+///
+/// Each row has a key, a hash of its chunk and position (`keys(chunk:count:)`), and the
+/// sample holds exactly the values whose key is at most `threshold`. The threshold starts
+/// at the maximum (every value kept) and halves whenever more than `limit` values pass
+/// it. So the sample is the same whatever the order or grouping of the merges: it is
+/// every value under the largest threshold max/2^j that at most `limit` of the column's
+/// keys pass. Columns with at most `limit` values keep them all, and their quartiles
+/// are exact.
+struct ValueSample: Sendable {
+    var values: [Double] = []
+    var keys: [UInt64] = []
+    var threshold = UInt64.max
 
-    static let everything = SampleRule(threshold: .max)
+    /// Whether values were dropped: the quartiles and histogram are estimates.
+    var isSampled: Bool { threshold != .max }
 
-    init(threshold: UInt64) { self.threshold = threshold }
+    /// The keys of a chunk's rows: deterministic, so a dataset's sample is the same on
+    /// every run and any number of threads.
+    static func keys(chunk: Int, count: Int) -> [UInt64] {
+        (0..<count).map { mix64(UInt64(truncatingIfNeeded: chunk) &<< 32 ^ UInt64(truncatingIfNeeded: $0) ^ 0x5EED_5A3B_1E00_0000) }
+    }
 
-    init(values: Int, sampleSize: Int) {
-        if values <= sampleSize || sampleSize <= 0 {
-            threshold = .max
+    mutating func merge(_ other: ValueSample, limit: Int) {
+        let threshold = min(self.threshold, other.threshold)
+        if threshold < self.threshold { keep(below: threshold) }
+        self.threshold = threshold
+        if other.threshold <= threshold {
+            values.append(contentsOf: other.values)
+            keys.append(contentsOf: other.keys)
         } else {
-            threshold = UInt64(Double(sampleSize) / Double(values) * 18_446_744_073_709_551_615.0)
+            for index in other.keys.indices where other.keys[index] <= threshold {
+                values.append(other.values[index])
+                keys.append(other.keys[index])
+            }
+        }
+        guard limit > 0 else { return }  // no limit: every value
+        while values.count > limit {
+            self.threshold /= 2
+            keep(below: self.threshold)
         }
     }
 
-    var samplesEverything: Bool { threshold == .max }
-
-    @inline(__always)
-    func includes(row: Int) -> Bool {
-        threshold == .max || mix64(UInt64(row) ^ 0x5EED_5A3B_1E00_0000) <= threshold
-    }
-
-    /// The rows of a chunk (0-based within it) whose dataset row it includes. Computed
-    /// once per chunk and shared by the columns with this rule.
-    func rows(firstRow: Int, count: Int) -> [Int] {
-        (0..<count).filter { includes(row: firstRow + $0) }
+    private mutating func keep(below threshold: UInt64) {
+        var kept = 0
+        for index in keys.indices where keys[index] <= threshold {
+            keys[kept] = keys[index]
+            values[kept] = values[index]
+            kept += 1
+        }
+        keys.removeLast(keys.count - kept)
+        values.removeLast(values.count - kept)
     }
 }
