@@ -4,9 +4,9 @@ import Glibc
 import Darwin
 #endif
 
-/// Where the bytes of a CSV file come from. An ingestion reads them twice (once to infer
-/// types and check everything, once to build chunks), so a source opens a fresh stream
-/// from the start each time it is asked.
+/// Where the bytes of a CSV file come from. An ingestion may read them twice (when the
+/// types of the file's first rows do not hold for the rest, see `CSVIngestor`), so a
+/// source opens a fresh stream from the start each time it is asked.
 public protocol CSVByteSource: Sendable {
     /// A new stream positioned at the first byte.
     func open() throws(CSVError) -> any CSVByteStream

@@ -1,5 +1,7 @@
-/// Pass two over a block: turns its rows into typed columns, the types and nullability
-/// fixed by pass one, so every chunk of a file has the same schema.
+/// Turns a block's rows into typed columns of given types and nullability: the file's
+/// own (in pass two) or the ones guessed from its first rows (in the single pass, which
+/// then checks every value against them, see `checksKinds`). So every chunk of a file
+/// has the same schema.
 ///
 /// Most rows of most files are plain: unquoted fields, numbers like `-12.375`, text
 /// without quotes. `fastRow` parses such a row straight from the bytes, each byte read

@@ -1,5 +1,5 @@
-/// One column of a chunk being built, in typed buffers sized for the chunk's rows (pass
-/// one counted them). Every write names its row, so a row that the fast path starts and
+/// One column of a chunk being built, in typed buffers sized for the chunk's rows (at
+/// most `rowsPerChunk`; pass two knows them exactly). Every write names its row, so a row that the fast path starts and
 /// then hands to the general path is simply written again: nothing needs undoing.
 ///
 /// The buffers are raw memory owned by the builder (not Swift arrays): the per-field
@@ -77,7 +77,7 @@ struct CSVColumnBuilder {
         if dictionary.count > maxDictionaryEntries { switchToPlain(rows: row + 1) }
     }
 
-    /// The general path for one field of a row: any text the first pass accepted for the
+    /// The general path for one field of a row: any text the column's kinds allow for the
     /// column's type, or a missing value. Returns whether it wrote a float64 value (the
     /// chunk then has a value the fast path did not read).
     @inline(__always)

@@ -1,5 +1,6 @@
-/// Pass one over a block: checks every row (field count, quotes, UTF-8) and notes what
-/// kinds of values each column holds and how many are missing.
+/// Classifies a block (in pass one, when the single pass gave up or for the guess of
+/// the first rows): checks every row (field count, quotes, UTF-8) and notes what kinds
+/// of values each column holds and how many are missing.
 struct CSVInference: CSVRowVisitor {
     let parser: CSVValueParser
     let columnCount: Int

@@ -31,7 +31,7 @@ public struct CSVIngestor: Sendable {
     /// passes; nil for the larger of 64 MiB and half the bytes read so far.
     var maxHeldBytes: Int? = nil
     /// Bytes of whole rows at the start of the file that the type guess reads.
-    var guessBytes = 1 << 20
+    var guessBytes = 256 << 10
 
     public init(options: CSVOptions = CSVOptions()) {
         self.options = options
