@@ -91,6 +91,8 @@ public struct CSVIngestor: Sendable {
         var blocks: [BlockInfo]
         var inference: CSVInference
         var totalBytes: Int
+        /// Where the profile's value samples start (see `initialSampleThreshold`).
+        var sampleThreshold: UInt64
     }
 
     enum FirstPass {
@@ -136,10 +138,12 @@ public struct CSVIngestor: Sendable {
 
         let parser = CSVValueParser(missingTokens: options.missingTokens)
         let guess = try guessSchema(reader, names: names, tokenizer: tokenizer, parser: parser)
+        let sampleThreshold = Self.initialSampleThreshold(
+            fileBytes: source.knownByteCount, guess: guess.map { ($0.rows, $0.bytes) }, sampleSize: options.profile.sampleSize)
         var inference = CSVInference(parser: parser, columnCount: names.count, raggedRows: options.raggedRows)
         var blocks: [BlockInfo] = []
         var lineBase = headerSummary.newlines
-        var held = HeldChunks(schema: guess?.schema ?? [], options: options)
+        var held = HeldChunks(schema: guess?.schema ?? [], options: options, sampleThreshold: sampleThreshold)
         var bytesRead = 0
         let maxHeldBytes = self.maxHeldBytes
         let speculating = Atomic(guess != nil)
@@ -191,7 +195,7 @@ public struct CSVIngestor: Sendable {
                 info = BlockInfo(byteCount: byteCount, rows: summary.rows, newlines: summary.newlines)
                 if speculating.load(ordering: .relaxed) {
                     speculating.store(false, ordering: .relaxed)
-                    held = HeldChunks(schema: [], options: options)
+                    held = HeldChunks(schema: [], options: options, sampleThreshold: sampleThreshold)
                 }
             case .success(.built(let built, let byteCount)):
                 inference.merge(kinds: guess!.kinds, nullCounts: built.nullCounts, rows: built.rowCount)
@@ -201,7 +205,7 @@ public struct CSVIngestor: Sendable {
                     hints.withLock { $0 = held.profiler.hints }
                     if held.bytes > maxHeldBytes ?? max(64 << 20, (bytesRead + byteCount) / 2) {
                         speculating.store(false, ordering: .relaxed)
-                        held = HeldChunks(schema: [], options: options)
+                        held = HeldChunks(schema: [], options: options, sampleThreshold: sampleThreshold)
                     }
                 }
             }
@@ -212,7 +216,7 @@ public struct CSVIngestor: Sendable {
         }
         let scan = Scan(
             delimiter: delimiter, names: names, prefixBytes: (bom ? 3 : 0) + headerLength, blocks: blocks,
-            inference: inference, totalBytes: reader.totalRead)
+            inference: inference, totalBytes: reader.totalRead, sampleThreshold: sampleThreshold)
         guard let guess, speculating.load(ordering: .relaxed) else { return .scanned(scan) }
         return .done(try held.deliver(
             schema: guess.schema, scan: scan, target: target, concurrency: options.concurrency, consume: consume))
@@ -224,7 +228,7 @@ public struct CSVIngestor: Sendable {
     /// reports it with its line).
     func guessSchema(
         _ reader: CSVBlockReader, names: [String], tokenizer: CSVTokenizer, parser: CSVValueParser
-    ) throws(CSVError) -> (schema: [ColumnSchema], kinds: [CSVValueKinds])? {
+    ) throws(CSVError) -> (schema: [ColumnSchema], kinds: [CSVValueKinds], rows: Int, bytes: Int)? {
         guard let length = try reader.nextBlockLength(
             maxRecords: options.rowsPerChunk, targetBytes: guessBytes, maxRowBytes: options.maxRowBytes), length > 0
         else { return nil }
@@ -236,7 +240,24 @@ public struct CSVIngestor: Sendable {
         let schema = names.indices.map { index in
             ColumnSchema(name: names[index], type: inference.kinds[index].columnType, isNullable: inference.missing[index] > 0)
         }
-        return (schema, inference.kinds)
+        return (schema, inference.kinds, inference.rows, length)
+    }
+
+    /// Where the profile's value samples start: the threshold that the file's rows,
+    /// estimated from its size and the length of its first rows, are expected to pass at
+    /// most twice `sampleSize` times. Chunks then keep few values from the start, and
+    /// merging halves the threshold on to at most `sampleSize` values (see
+    /// `ValueSample`). The maximum, every value, when the size or the rows are unknown.
+    /// A file whose later rows are longer only gets a smaller sample, as fair.
+    static func initialSampleThreshold(fileBytes: Int?, guess: (rows: Int, bytes: Int)?, sampleSize: Int) -> UInt64 {
+        guard let fileBytes, let guess, guess.rows > 0, guess.bytes > 0, sampleSize > 0 else { return .max }
+        var expected = Double(fileBytes) / Double(guess.bytes) * Double(guess.rows)
+        var threshold = UInt64.max
+        while expected > 2 * Double(sampleSize) {
+            threshold /= 2
+            expected /= 2
+        }
+        return threshold
     }
 
     /// A block's chunk built with guessed types, or nil when a value does not fit them
@@ -345,7 +366,7 @@ public struct CSVIngestor: Sendable {
         let schema = scan.names.indices.map { index in
             ColumnSchema(name: scan.names[index], type: inference.kinds[index].columnType, isNullable: inference.missing[index] > 0)
         }
-        var profiler = DatasetProfiler(schema: schema, options: options.profile)
+        var profiler = DatasetProfiler(schema: schema, options: options.profile, sampleThreshold: scan.sampleThreshold)
         let reader = CSVBlockReader(stream: try source.open(), maxFileBytes: options.maxFileBytes)
         guard let _ = try reader.take(scan.prefixBytes) else { throw Self.sourceChanged() }
         let parser = CSVValueParser(missingTokens: options.missingTokens)
@@ -501,8 +522,8 @@ struct HeldChunks {
     /// Bytes of the encodings held.
     private(set) var bytes = 0
 
-    init(schema: [ColumnSchema], options: CSVOptions) {
-        profiler = DatasetProfiler(schema: schema, options: options.profile)
+    init(schema: [ColumnSchema], options: CSVOptions, sampleThreshold: UInt64) {
+        profiler = DatasetProfiler(schema: schema, options: options.profile, sampleThreshold: sampleThreshold)
     }
 
     mutating func add(_ built: CSVIngestor.BuiltChunk) {

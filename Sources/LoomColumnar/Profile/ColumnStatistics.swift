@@ -18,8 +18,9 @@ struct ColumnStatistics: Sendable {
     var valueCounts: [String: Int] = [:]
     var valueCountsPruned = false
 
-    init(type: ColumnType, options: ProfileOptions, estimatesDistinct: Bool = false) {
+    init(type: ColumnType, options: ProfileOptions, estimatesDistinct: Bool = false, sampleThreshold: UInt64 = .max) {
         self.type = type
+        sample.threshold = sampleThreshold
         distinct = estimatesDistinct
             ? DistinctCounter(estimatingWithLimit: options.exactDistinctLimit) : DistinctCounter(limit: options.exactDistinctLimit)
     }

@@ -15,9 +15,14 @@ public struct DatasetProfiler: Sendable {
     private var statistics: [ColumnStatistics]
 
     public init(schema: [ColumnSchema], options: ProfileOptions = ProfileOptions()) {
+        self.init(schema: schema, options: options, sampleThreshold: .max)
+    }
+
+    /// `sampleThreshold` starts the value samples lower than every value (see `ValueSample`).
+    init(schema: [ColumnSchema], options: ProfileOptions, sampleThreshold: UInt64) {
         self.schema = schema
         self.options = options
-        statistics = schema.map { ColumnStatistics(type: $0.type, options: options) }
+        statistics = schema.map { ColumnStatistics(type: $0.type, options: options, sampleThreshold: sampleThreshold) }
     }
 
     /// The next rows of the dataset; the table must have the profiler's schema.
