@@ -257,4 +257,28 @@ struct CSVWordTests {
         #expect(other["w"]!.stringValues == [nil, nil, nil, "Ñ/A", nil, "MISSINH", "massive", "A"])
         #expect(other["x"]!.doubleValues == ascii["x"]!.doubleValues)
     }
+
+    @Test("the byte dictionary tells apart strings of every length, trailing zero bytes included")
+    func dictionaryShortKeys() {
+        var strings: [[UInt8]] = []
+        for length in 0...20 {
+            strings.append((0..<length).map { UInt8(97 + $0 % 26) })
+            strings.append([UInt8](repeating: 0, count: length))  // only the length tells these apart
+            if length > 0 { strings.append((0..<length).map { $0 == length - 1 ? 0x7A : UInt8(97 + $0 % 26) }) }
+        }
+        var unique: [[UInt8]] = []
+        for string in strings where !unique.contains(string) { unique.append(string) }
+        var dictionary = ByteDictionary()
+        for round in 0..<3 {
+            for (index, string) in unique.enumerated() {
+                // Read from the middle of a larger buffer: the loads must stay within the string.
+                let padded = [0xFF, 0xFF] + string + [0xFF, 0xFF]
+                let code = padded.withUnsafeBytes { dictionary.add(UnsafeRawBufferPointer(rebasing: $0[2..<(2 + string.count)])) }
+                #expect(code == UInt32(index), "round \(round), \(string)")
+            }
+        }
+        #expect(dictionary.count == unique.count)
+        #expect(dictionary.counts == [Int](repeating: 3, count: unique.count))
+        #expect((0..<unique.count).map { Array(dictionary.entryBytes($0)) } == unique)
+    }
 }

@@ -13,6 +13,9 @@ struct ByteDictionary {
     private(set) var offsets: [Int] = [0]
     private(set) var hashes: [UInt64] = []
     private(set) var counts: [Int] = []
+    /// Per entry, two words: the bytes of an entry of at most 16 bytes (`shortKey`), so
+    /// that short strings, the usual categories, compare without memcmp; zeros for longer ones.
+    private var shortKeys: [UInt64] = []
     /// Entry index + 1, or 0 for an empty slot.
     private var slots = [Int32](repeating: 0, count: 64)
 
@@ -21,6 +24,7 @@ struct ByteDictionary {
     /// The entry's code, adding it when new; counts one occurrence.
     @inline(__always)
     mutating func add(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        if bytes.count <= 16 { return addShort(bytes) }
         let hash = Self.hash(bytes)
         let mask = slots.count - 1
         var index = Int(truncatingIfNeeded: hash) & mask
@@ -34,11 +38,59 @@ struct ByteDictionary {
             }
             index = (index + 1) & mask
         }
+        return insert(bytes, hash: hash, slot: index, key: (0, 0))
+    }
+
+    /// `add` for at most 16 bytes: hashed and compared as two words and a length.
+    @inline(__always)
+    private mutating func addShort(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        let key = Self.shortKey(bytes)
+        let hash = mix64(key.low ^ (key.high &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(truncatingIfNeeded: bytes.count))
+        let mask = slots.count - 1
+        var index = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let slot = Int(slots[index])
+            if slot == 0 { break }
+            let entry = slot - 1
+            if hashes[entry] == hash, shortKeys[2 &* entry] == key.low, shortKeys[2 &* entry &+ 1] == key.high,
+                offsets[entry + 1] - offsets[entry] == bytes.count
+            {
+                counts[entry] += 1
+                return UInt32(entry)
+            }
+            index = (index + 1) & mask
+        }
+        return insert(bytes, hash: hash, slot: index, key: key)
+    }
+
+    /// Up to 16 bytes as two little-endian words, zero-padded, read without touching a
+    /// byte outside `bytes` (overlapping loads, then shifts).
+    @inline(__always)
+    static func shortKey(_ bytes: UnsafeRawBufferPointer) -> (low: UInt64, high: UInt64) {
+        let count = bytes.count
+        guard let base = bytes.baseAddress, count > 0 else { return (0, 0) }
+        if count >= 8 {
+            let last = base.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            return (base.loadUnaligned(as: UInt64.self), last >> UInt64(8 * (16 - count)))
+        }
+        if count >= 4 {
+            let first = UInt64(base.loadUnaligned(as: UInt32.self))
+            let last = UInt64(base.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
+            return (first | last << UInt64(8 * (count - 4)), 0)
+        }
+        let middle = UInt64(base.load(fromByteOffset: count / 2, as: UInt8.self)) << UInt64(8 * (count / 2))
+        let last = UInt64(base.load(fromByteOffset: count - 1, as: UInt8.self)) << UInt64(8 * (count - 1))
+        return (UInt64(base.load(as: UInt8.self)) | middle | last, 0)
+    }
+
+    private mutating func insert(_ bytes: UnsafeRawBufferPointer, hash: UInt64, slot index: Int, key: (low: UInt64, high: UInt64)) -> UInt32 {
         let entry = hashes.count
         arena.append(contentsOf: bytes)
         offsets.append(arena.count)
         hashes.append(hash)
         counts.append(1)
+        shortKeys.append(key.low)
+        shortKeys.append(key.high)
         slots[index] = Int32(entry + 1)
         if hashes.count * 2 > slots.count { grow() }
         return UInt32(entry)
