@@ -90,6 +90,7 @@ for concurrency in threadCounts {
     var bestCPU = Double.infinity
     var chunkBytes = 0
     var chunkCount = 0
+    var passes = 0
     for _ in 0..<runs {
         let start = now()
         let startCPU = cpuSeconds()
@@ -105,11 +106,12 @@ for concurrency in threadCounts {
         best = min(best, elapsed)
         chunkBytes = encoded
         chunkCount = chunks
+        passes = ingestion.passes
     }
     print(String(
-        format: "%d thread%@: parse + infer + build + encode + profile, best of %d: %.3f s  %.0f MB/s  %.2f M rows/s  (%d chunks, %.1f MB encoded)",
+        format: "%d thread%@: parse + infer + build + encode + profile, best of %d: %.3f s  %.0f MB/s  %.2f M rows/s  (%d chunks, %.1f MB encoded, %d pass%@)",
         concurrency, concurrency == 1 ? "" : "s", runs, best, megabytes / best, Double(rows) / best / 1e6, chunkCount,
-        Double(chunkBytes) / 1e6))
+        Double(chunkBytes) / 1e6, passes, passes == 1 ? "" : "es"))
     print(String(format: "    CPU time %.3f s: %.0f MB per CPU-second (wall-clock rate if each thread had a core to itself: %.0f MB/s)",
         bestCPU, megabytes / bestCPU, megabytes / bestCPU * Double(concurrency)))
 }
