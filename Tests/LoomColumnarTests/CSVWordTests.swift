@@ -90,7 +90,7 @@ struct CSVWordTests {
             let bytes = Array((text + tail).utf8)
             let parsed = bytes.withUnsafeBytes { CSVFastNumber.double($0.baseAddress!, from: 0, count: $0.count, powersOfTen: powers.table) }
             let digits = text.filter(\.isNumber).count
-            guard let (value, end, scale) = parsed else {
+            guard let (value, end, digits) = parsed else {
                 // Refused: no digits, or more than 15 of them.
                 #expect(digits == 0 || digits > 15, "\(text)")
                 continue
@@ -99,7 +99,7 @@ struct CSVWordTests {
             #expect(end == text.utf8.count, "\(text)")
             // The places that matter: the fraction without its trailing zeros.
             let fraction = text.split(separator: ".", omittingEmptySubsequences: false).dropFirst().first ?? ""
-            #expect(scale == fraction.reversed().drop { $0 == "0" }.count, "\(text)")
+            #expect(digits.scale == fraction.reversed().drop { $0 == "0" }.count, "\(text)")
             let expected = Double(text.hasSuffix(".") ? text + "0" : (text.hasPrefix("-.") || text.hasPrefix(".") ? text.replacingOccurrences(of: ".", with: "0.") : text))!
             #expect(value.bitPattern == expected.bitPattern, "\(text): \(value) != \(expected)")
         }

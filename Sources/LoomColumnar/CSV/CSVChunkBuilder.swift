@@ -116,13 +116,13 @@ final class CSVChunkBuilder {
             let isLast = index == last
             switch columns[index].type {
             case .float64:
-                guard let (value, end, scale) = CSVFastNumber.double(base, from: position, count: count, powersOfTen: powers),
+                guard let (value, end, digits) = CSVFastNumber.double(base, from: position, count: count, powersOfTen: powers),
                     let next = CSVTokenizer.plainFieldEnd(base, count: count, at: end, isLast: isLast, delimiter: delimiter)
                 else { return nil }
                 columns[index].setDouble(value, row: row)
                 // A column marked -1 (a value the fast path did not read) stays marked.
                 let known = scales[index]
-                if known >= 0, scale > known { scales[index] = scale }
+                if known >= 0, digits.fractionDigits > known, digits.scale > known { scales[index] = digits.scale }
                 position = next
             case .int64:
                 guard let (value, end) = CSVFastNumber.integer(base, from: position, count: count),

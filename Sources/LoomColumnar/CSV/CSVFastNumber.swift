@@ -45,14 +45,14 @@ enum CSVFastNumber {
     @inline(__always)
     static func double(
         _ base: UnsafeRawPointer, from start: Int, count: Int, powersOfTen: UnsafePointer<Double>
-    ) -> (value: Double, end: Int, scale: Int)? {
+    ) -> (value: Double, end: Int, digits: Digits)? {
         var position = start
         let negative = position < count && base.load(fromByteOffset: position, as: UInt8.self) == UInt8(ascii: "-")
         if negative { position += 1 }
         if let (mantissa, fractionDigits, end) = wordDecimal(base, from: position, count: count) {
             // A signed integer converts in one instruction (the mantissa is below 2^53).
             let magnitude = Double(mantissa) / powersOfTen[fractionDigits]
-            return (negative ? -magnitude : magnitude, end, scale(UInt64(mantissa), fractionDigits: fractionDigits))
+            return (negative ? -magnitude : magnitude, end, Digits(mantissa: UInt64(mantissa), fractionDigits: fractionDigits))
         }
         var mantissa: UInt64 = 0
         let integerStart = position
@@ -78,19 +78,27 @@ enum CSVFastNumber {
         }
         guard digits > 0, digits <= 15 else { return nil }
         let magnitude = Double(mantissa) / powersOfTen[fractionDigits]
-        return (negative ? -magnitude : magnitude, position, scale(mantissa, fractionDigits: fractionDigits))
+        return (negative ? -magnitude : magnitude, position, Digits(mantissa: mantissa, fractionDigits: fractionDigits))
     }
 
-    /// The fraction digits left once trailing zeros are dropped: usually one test.
-    @inline(__always)
-    static func scale(_ mantissa: UInt64, fractionDigits: Int) -> Int {
-        var mantissa = mantissa
-        var scale = fractionDigits
-        while scale > 0, mantissa % 10 == 0 {
-            mantissa /= 10
-            scale &-= 1
+    /// A decimal's digits as parsed: the value is mantissa / 10^fractionDigits.
+    struct Digits {
+        var mantissa: UInt64
+        var fractionDigits: Int
+
+        /// The fraction digits left once trailing zeros are dropped: usually one test.
+        /// At most `fractionDigits`, so a caller after the largest scale of many values
+        /// computes it only for values with more fraction digits than that.
+        @inline(__always)
+        var scale: Int {
+            var mantissa = mantissa
+            var scale = fractionDigits
+            while scale > 0, mantissa % 10 == 0 {
+                mantissa /= 10
+                scale &-= 1
+            }
+            return scale
         }
-        return scale
     }
 }
 
