@@ -140,4 +140,21 @@ struct ProfileTests {
         let direct = DatasetProfiler.profile(table, byteCount: ingestion.byteCount, target: "species")
         #expect(direct == ingestion.profile)
     }
+
+    @Test("order statistics give a sorted copy's values at any ascending ranks, neighbours included")
+    func orderStatistics() {
+        var generator = SystemRandomNumberGenerator()
+        for trial in 0..<200 {
+            let count = Int.random(in: 1...2_000, using: &generator)
+            // Few distinct values in some trials: long runs of equal values.
+            let spread = trial % 3 == 0 ? 5.0 : 1e6
+            let values = (0..<count).map { _ in Double(Int.random(in: 0...Int(spread), using: &generator)) }
+            let sorted = values.sorted()
+            var ranks = Set((0..<Int.random(in: 1...6, using: &generator)).map { _ in Int.random(in: 0..<count, using: &generator) })
+            for rank in ranks where rank + 1 < count { ranks.insert(rank + 1) }
+            let ascending = ranks.sorted()
+            var statistics = OrderStatistics(values)
+            #expect(statistics.values(atRanks: ascending) == ascending.map { sorted[$0] }, "trial \(trial)")
+        }
+    }
 }

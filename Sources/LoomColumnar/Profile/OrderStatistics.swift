@@ -18,7 +18,15 @@ struct OrderStatistics {
         values.withUnsafeMutableBufferPointer { buffer in
             for rank in ranks {
                 precondition(rank >= lower && rank < buffer.count, "ranks must ascend within the values")
-                Self.select(buffer, rank: rank, from: lower, to: buffer.count)
+                if !results.isEmpty, rank == lower + 1 {
+                    // The next rank up (quantiles interpolate between neighbours) is the
+                    // smallest value above the previous one: a scan, not a selection.
+                    var smallest = rank
+                    for index in (rank + 1)..<buffer.count where buffer[index] < buffer[smallest] { smallest = index }
+                    buffer.swapAt(rank, smallest)
+                } else {
+                    Self.select(buffer, rank: rank, from: lower, to: buffer.count)
+                }
                 results.append(buffer[rank])
                 lower = rank
             }
