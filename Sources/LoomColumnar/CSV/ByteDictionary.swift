@@ -8,18 +8,27 @@ import Darwin
 /// each was added: builds dictionary-encoded string columns and their value counts
 /// without making a String per row.
 struct ByteDictionary {
-    private(set) var arena: [UInt8] = []
-    /// Entry i is `arena[offsets[i]..<offsets[i + 1]]`.
-    private(set) var offsets: [Int] = [0]
-    private(set) var hashes: [UInt64] = []
-    private(set) var counts: [Int] = []
-    /// Per entry, two words: the bytes of an entry of at most 16 bytes (`shortKey`), so
-    /// that short strings, the usual categories, compare without memcmp; zeros for longer ones.
-    private var shortKeys: [UInt64] = []
+    /// One per distinct string, everything a lookup reads in one place.
+    private struct Entry {
+        var hash: UInt64
+        /// The bytes of a string of at most 16 bytes (`shortKey`), so that short strings,
+        /// the usual categories, compare without memcmp; zeros for longer ones.
+        var key: (low: UInt64, high: UInt64)
+        /// The string is `arena[start..<start + length]`.
+        var start: Int
+        var length: Int
+        var count: Int
+    }
+
+    private var entries: [Entry] = []
+    private var arena: [UInt8] = []
     /// Entry index + 1, or 0 for an empty slot.
     private var slots = [Int32](repeating: 0, count: 64)
 
-    var count: Int { hashes.count }
+    var count: Int { entries.count }
+
+    /// How often each entry was added.
+    var counts: [Int] { entries.map(\.count) }
 
     /// The entry's code, adding it when new; counts one occurrence.
     @inline(__always)
@@ -32,8 +41,8 @@ struct ByteDictionary {
             let slot = Int(slots[index])
             if slot == 0 { break }
             let entry = slot - 1
-            if hashes[entry] == hash, equals(entry, bytes) {
-                counts[entry] += 1
+            if entries[entry].hash == hash, equals(entry, bytes) {
+                entries[entry].count += 1
                 return UInt32(entry)
             }
             index = (index + 1) & mask
@@ -46,20 +55,26 @@ struct ByteDictionary {
     private mutating func addShort(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         let key = Self.shortKey(bytes)
         let hash = mix64(key.low ^ (key.high &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(truncatingIfNeeded: bytes.count))
+        let found: UInt32? = slots.withUnsafeBufferPointer { slots in
+            entries.withUnsafeMutableBufferPointer { entries in
+                let mask = slots.count - 1
+                var index = Int(truncatingIfNeeded: hash) & mask
+                while true {
+                    let slot = Int(slots[index])
+                    if slot == 0 { return nil }
+                    let entry = slot - 1
+                    if entries[entry].hash == hash, entries[entry].key == key, entries[entry].length == bytes.count {
+                        entries[entry].count &+= 1
+                        return UInt32(truncatingIfNeeded: entry)
+                    }
+                    index = (index + 1) & mask
+                }
+            }
+        }
+        if let found { return found }
         let mask = slots.count - 1
         var index = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let slot = Int(slots[index])
-            if slot == 0 { break }
-            let entry = slot - 1
-            if hashes[entry] == hash, shortKeys[2 &* entry] == key.low, shortKeys[2 &* entry &+ 1] == key.high,
-                offsets[entry + 1] - offsets[entry] == bytes.count
-            {
-                counts[entry] += 1
-                return UInt32(entry)
-            }
-            index = (index + 1) & mask
-        }
+        while slots[index] != 0 { index = (index + 1) & mask }
         return insert(bytes, hash: hash, slot: index, key: key)
     }
 
@@ -84,22 +99,17 @@ struct ByteDictionary {
     }
 
     private mutating func insert(_ bytes: UnsafeRawBufferPointer, hash: UInt64, slot index: Int, key: (low: UInt64, high: UInt64)) -> UInt32 {
-        let entry = hashes.count
+        let entry = entries.count
+        entries.append(Entry(hash: hash, key: key, start: arena.count, length: bytes.count, count: 1))
         arena.append(contentsOf: bytes)
-        offsets.append(arena.count)
-        hashes.append(hash)
-        counts.append(1)
-        shortKeys.append(key.low)
-        shortKeys.append(key.high)
         slots[index] = Int32(entry + 1)
-        if hashes.count * 2 > slots.count { grow() }
+        if entries.count * 2 > slots.count { grow() }
         return UInt32(entry)
     }
 
     @inline(__always)
     private func equals(_ entry: Int, _ bytes: UnsafeRawBufferPointer) -> Bool {
-        let start = offsets[entry]
-        let length = offsets[entry + 1] - start
+        let (start, length) = (entries[entry].start, entries[entry].length)
         guard length == bytes.count else { return false }
         return arena.withUnsafeBytes { arena in
             length == 0 || memcmp(arena.baseAddress! + start, bytes.baseAddress!, length) == 0
@@ -109,14 +119,14 @@ struct ByteDictionary {
     private mutating func grow() {
         slots = [Int32](repeating: 0, count: slots.count * 2)
         let mask = slots.count - 1
-        for (entry, hash) in hashes.enumerated() {
-            var index = Int(truncatingIfNeeded: hash) & mask
+        for (entry, value) in entries.enumerated() {
+            var index = Int(truncatingIfNeeded: value.hash) & mask
             while slots[index] != 0 { index = (index + 1) & mask }
             slots[index] = Int32(entry + 1)
         }
     }
 
-    func entryBytes(_ entry: Int) -> ArraySlice<UInt8> { arena[offsets[entry]..<offsets[entry + 1]] }
+    func entryBytes(_ entry: Int) -> ArraySlice<UInt8> { arena[entries[entry].start..<entries[entry].start + entries[entry].length] }
 
     func entryString(_ entry: Int) -> String { String(decoding: entryBytes(entry), as: UTF8.self) }
 
