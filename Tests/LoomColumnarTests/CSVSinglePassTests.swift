@@ -162,7 +162,7 @@ struct CSVSinglePassTests {
 
     @Test("a value sample merged in any grouping is the values under the same threshold")
     func valueSampleMerges() {
-        var random = SplitMix(state: 3)
+        var random = SeededRandom(seed: 3)
         let parts: [ValueSample] = (0..<40).map { part in
             let keys = ValueSample.keys(chunk: part, count: 500)
             return ValueSample(values: keys.indices.map { Double(part * 500 + $0) }, keys: keys, threshold: .max)
@@ -183,16 +183,5 @@ struct CSVSinglePassTests {
         #expect(Set(inOrder.values) == Set(grouped.values))
         #expect(inOrder.values.count <= 3_000 && inOrder.values.count > 1_000)
         #expect(zip(inOrder.values, inOrder.keys).allSatisfy { $1 <= inOrder.threshold })
-    }
-}
-
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
