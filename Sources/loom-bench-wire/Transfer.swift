@@ -9,9 +9,10 @@ import Synchronization
 import Glibc
 #endif
 
-/// Chunk transfer over loopback TCP, as a worker streams a dataset: ChunkData frames from
-/// a client to a server that decodes them, plain and with mutual TLS 1.3 (the pipelines
-/// the coordinator and the worker use, certificates from scripts/certs).
+/// Chunk transfer over TCP, as a worker streams a dataset: ChunkData frames from a client
+/// to a server that decodes them, plain and with mutual TLS 1.3 (the pipelines the
+/// coordinator and the worker use, certificates from scripts/certs), over loopback or a
+/// `ShapedLink`.
 enum Transfer {
     struct Rate {
         var megabytesPerSecond: Double
@@ -23,7 +24,9 @@ enum Transfer {
     /// connection. The clock runs from the first write to the last byte decoded: a link
     /// lives as long as its worker, so its set-up (TCP, the TLS handshake, the first
     /// allocations) is done and one chunk has crossed before the clock starts.
-    static func rate(chunks: [[UInt8]], rounds: Int, runs: Int, tls: (WorkerPortTLS, CoordinatorLinkTLS)?) async throws -> Rate {
+    static func rate(
+        chunks: [[UInt8]], rounds: Int, runs: Int, tls: (WorkerPortTLS, CoordinatorLinkTLS)?, over link: ShapedLink? = nil
+    ) async throws -> Rate {
         let messages = chunks.enumerated().map { index, chunk in
             WireMessage.chunk(ChunkData(
                 jobID: WireUUID(high: 1, low: 2), fencingToken: 1, streamID: 1, sequence: UInt32(index),
@@ -32,16 +35,16 @@ enum Transfer {
         let bytes = chunks.reduce(0) { $0 + $1.count } * rounds
         var best = Rate(megabytesPerSecond: 0, cpuSecondsPerGB: 0)
         for _ in 0..<runs {
-            let link = try await Link.open(tls: tls)
-            try await link.send([messages[0]], bytes: chunks[0].count)
+            let connection = try await Link.open(tls: tls, over: link)
+            try await connection.send([messages[0]], bytes: chunks[0].count)
             let cpuBefore = cpuSeconds()
             let start = ContinuousClock.now
-            try await link.send(Array(repeating: messages, count: rounds).flatMap { $0 }, bytes: bytes)
+            try await connection.send(Array(repeating: messages, count: rounds).flatMap { $0 }, bytes: bytes)
             let elapsed = ContinuousClock.now - start
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             let rate = Rate(megabytesPerSecond: Double(bytes) / 1e6 / seconds, cpuSecondsPerGB: (cpuSeconds() - cpuBefore) / (Double(bytes) / 1e9))
             if rate.megabytesPerSecond > best.megabytesPerSecond { best = rate }
-            try await link.close()
+            try await connection.close()
         }
         return best
     }
@@ -54,10 +57,10 @@ enum Transfer {
         let client: any Channel
         let counter: ChunkCounter
 
-        static func open(tls: (WorkerPortTLS, CoordinatorLinkTLS)?) async throws -> Link {
+        static func open(tls: (WorkerPortTLS, CoordinatorLinkTLS)?, over link: ShapedLink?) async throws -> Link {
             let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
             let counter = ChunkCounter()
-            let server = try await ServerBootstrap(group: loops[0])
+            let bootstrap = ServerBootstrap(group: loops[0])
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addWorkerPortSecurity(tls?.0, peer: "bench")
@@ -66,15 +69,16 @@ enum Transfer {
                         try channel.pipeline.syncOperations.addHandler(counter)
                     }
                 }
-                .bind(host: "127.0.0.1", port: 0).get()
+            let server = try await (link.map { bootstrap.withBoundSocket(try $0.listeningSocket()) } ?? bootstrap.bind(host: "127.0.0.1", port: 0)).get()
             let client = try await ClientBootstrap(group: loops[1 % loops.count])
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addCoordinatorLinkSecurity(tls?.1, host: "127.0.0.1", port: 0)
+                        // The certificate names localhost and 127.0.0.1, not the link's address.
+                        try channel.pipeline.syncOperations.addCoordinatorLinkSecurity(tls?.1, host: link == nil ? "127.0.0.1" : "localhost", port: 0)
                         try channel.pipeline.syncOperations.addHandler(WireMessageWriter())
                     }
                 }
-                .connect(host: "127.0.0.1", port: server.localAddress!.port!).get()
+                .connect(host: link?.serverHost ?? "127.0.0.1", port: server.localAddress!.port!).get()
             return Link(server: server, client: client, counter: counter)
         }
 

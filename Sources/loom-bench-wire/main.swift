@@ -8,6 +8,8 @@
 // and per string a 4-byte offset plus its UTF-8 bytes.
 //
 // `--transfer-only` skips the codec and frame rates (to profile the transfer alone).
+// `--link GBITS` also measures the transfer over a link shaped to that many Gbit/s
+// between network namespaces, as between machines (ShapedLink.swift; needs root).
 import Foundation
 import LoomColumnar
 import LoomTLS
@@ -166,10 +168,22 @@ if !transferOnly {
 
 // Chunk transfer over loopback TCP, plain and with mutual TLS 1.3 (Transfer.swift).
 let tls = try Transfer.certificates()
-var plainRate: Transfer.Rate?
-for (name, security) in [("plain TCP", nil), ("mutual TLS 1.3", tls)] as [(String, (WorkerPortTLS, CoordinatorLinkTLS)?)] {
-    let rate = try await Transfer.rate(chunks: chunks, rounds: 4, runs: 5, tls: security)
-    let share = plainRate.map { ", \(format(100 * rate.megabytesPerSecond / $0.megabytesPerSecond))% of plain" } ?? ""
-    print("chunk transfer over loopback, \(name): \(format(rate.megabytesPerSecond)) MB/s of chunks, \(format(rate.cpuSecondsPerGB, 2)) CPU s per GB (both ends)\(share)")
-    plainRate = plainRate ?? rate
+var links: [ShapedLink?] = [nil]
+if let index = CommandLine.arguments.firstIndex(of: "--link"), index + 1 < CommandLine.arguments.count,
+    let gigabits = Double(CommandLine.arguments[index + 1])
+{
+    links.append(try ShapedLink(gigabits: gigabits))
+}
+do {
+    defer { links.forEach { $0?.remove() } }
+    for link in links {
+        var plainRate: Transfer.Rate?
+        let path = link.map { "a \(format($0.gigabits, 1)) Gbit/s link" } ?? "loopback"
+        for (name, security) in [("plain TCP", nil), ("mutual TLS 1.3", tls)] as [(String, (WorkerPortTLS, CoordinatorLinkTLS)?)] {
+            let rate = try await Transfer.rate(chunks: chunks, rounds: 4, runs: 5, tls: security, over: link)
+            let share = plainRate.map { ", \(format(100 * rate.megabytesPerSecond / $0.megabytesPerSecond))% of plain" } ?? ""
+            print("chunk transfer over \(path), \(name): \(format(rate.megabytesPerSecond)) MB/s of chunks, \(format(rate.cpuSecondsPerGB, 2)) CPU s per GB (both ends)\(share)")
+            plainRate = plainRate ?? rate
+        }
+    }
 }
