@@ -65,24 +65,46 @@ struct CSVSinglePassTests {
     }
 
     @Test("a value the guessed type cannot hold, deep in the file, widens the column in two passes", arguments: [
-        ("7", "7.5", ColumnType.float64, false),  // integers, then a decimal
-        ("7", "seven", .string, false),  // integers, then text
-        ("true", "1", .string, false),  // booleans, then a number
-        ("7", "", .int64, true),  // a first missing value
-        ("7.5", "NA", .float64, true),
+        ("7", "7.5", ColumnType.float64, 2),  // integers, then a decimal
+        ("7", "seven", .string, 2),  // integers, then text
+        ("true", "1", .string, 2),  // booleans, then a number
+        ("7", "", .int64, 1),  // a first missing value: still one pass, the column nullable
+        ("7.5", "NA", .float64, 1),
+        ("ant", "?", .string, 1),
     ])
-    func lateWidening(early: String, late: String, type: ColumnType, nullable: Bool) throws {
+    func lateWidening(early: String, late: String, type: ColumnType, passes: Int) throws {
+        let nullable = late.isEmpty || late == "NA" || late == "?"
         let text = Self.text(rows: 2_000, early: early, late: late, lateFrom: 1_700)
         for concurrency in [1, 2] {
             let result = try Self.ingest(text, Self.ingestor(concurrency: concurrency))
-            #expect(result.ingestion.passes == 2)
+            #expect(result.ingestion.passes == passes)
             #expect(result.ingestion.schema[4] == ColumnSchema(name: "late", type: type, isNullable: nullable))
             #expect(result.tables.allSatisfy { $0.schema == result.ingestion.schema })
             let column = Table.concatenating(result.tables, schema: result.ingestion.schema)["late"]!
             #expect(column.isNull(1_699) == false)
             #expect(column.isNull(1_700) == nullable)
             #expect(result.ingestion.profile[column: "late"]?.missing == (nullable ? 300 : 0))
+            // Exactly what two passes make, chunk for chunk and byte for byte.
+            let twice = try Self.ingest(text, Self.ingestor(concurrency: concurrency, maxHeldBytes: 0))
+            #expect(twice.ingestion.passes == 2)
+            #expect(result.tables == twice.tables)
+            #expect(result.encoded == twice.encoded)
+            #expect(result.ingestion.schema == twice.ingestion.schema)
+            #expect(result.ingestion.profile == twice.ingestion.profile)
         }
+    }
+
+    @Test("a late missing value in a file read as tables (no encoding) makes the column nullable in every chunk")
+    func lateNullTables() throws {
+        let text = Self.text(rows: 2_000, early: "7", late: "", lateFrom: 1_900)
+        var ingestor = Self.ingestor()
+        ingestor.options.encodesChunks = false
+        var chunks: [CSVChunk] = []
+        let ingestion = try ingestor.ingest(CSVMemorySource(text)) { chunks.append($0) }
+        #expect(ingestion.passes == 1)
+        let tables = try CSVFixtures.tables(chunks)
+        #expect(tables.allSatisfy { $0["late"]!.isNullable })
+        #expect(tables.map(\.rowCount).reduce(0, +) == 2_000)
     }
 
     @Test("a column with no value in the first rows is not guessed: two passes")

@@ -24,7 +24,8 @@ final class CSVChunkBuilder {
     private let scales: UnsafeMutablePointer<Int>
 
     /// `checksKinds` when the schema is a guess (see `CSVIngestor`): a value its column's
-    /// type cannot hold then throws instead of being converted.
+    /// type cannot hold then throws instead of being converted, and a missing value in a
+    /// column the guess found complete starts that column's validity bitmap.
     init(
         parser: CSVValueParser, tokenizer: CSVTokenizer, schema: [ColumnSchema], raggedRows: CSVOptions.RaggedRows,
         expectedRows: Int, maxDictionaryEntries: Int, checksKinds: Bool = false

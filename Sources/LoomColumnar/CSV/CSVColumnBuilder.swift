@@ -10,14 +10,17 @@ struct CSVColumnBuilder {
     let nullable: Bool
     let capacity: Int
     let maxDictionaryEntries: Int
-    /// Whether `set` refuses a value of a kind the type cannot hold (see `CSVChunkBuilder`).
+    /// Whether `set` refuses a value of a kind the type cannot hold, and a column that is
+    /// not nullable starts a validity bitmap at its first missing value rather than
+    /// refusing it (the schema is a guess, see `CSVChunkBuilder`).
     let checksKinds: Bool
     /// float64 and int64 values (8 bytes a row) or bools (1 byte a row); unused for strings.
     let values: UnsafeMutableRawPointer
     /// Dictionary codes of a string column, one a row.
     let codes: UnsafeMutablePointer<UInt32>
-    /// Validity bits (zeroed), for a nullable column.
-    let validity: UnsafeMutablePointer<UInt8>?
+    /// Validity bits (zeroed), for a nullable column, or once a guessed column met a
+    /// missing value.
+    private(set) var validity: UnsafeMutablePointer<UInt8>?
     var dictionary = ByteDictionary()
     /// Once a chunk's strings have too many distinct values, they are stored plainly:
     /// row r is `plainBytes[plainOffsets[r]..<plainOffsets[r + 1]]`.
@@ -34,14 +37,17 @@ struct CSVColumnBuilder {
         let width = type == .bool ? 1 : 8
         values = .allocate(byteCount: type == .string ? 0 : capacity * width, alignment: 8)
         codes = .allocate(capacity: type == .string ? capacity : 0)
-        if nullable {
-            let byteCount = ValidityBitmap.byteCount(for: capacity)
-            let bits = UnsafeMutablePointer<UInt8>.allocate(capacity: byteCount)
-            bits.initialize(repeating: 0, count: byteCount)
-            validity = bits
-        } else {
-            validity = nil
-        }
+        validity = nullable ? Self.bitmap(capacity: capacity, validRows: 0) : nil
+    }
+
+    /// Validity bits for `capacity` rows, the first `validRows` of them set.
+    private static func bitmap(capacity: Int, validRows: Int) -> UnsafeMutablePointer<UInt8> {
+        let byteCount = ValidityBitmap.byteCount(for: capacity)
+        let bits = UnsafeMutablePointer<UInt8>.allocate(capacity: byteCount)
+        bits.initialize(repeating: 0, count: byteCount)
+        bits.update(repeating: 0xFF, count: validRows / 8)
+        for row in (validRows / 8 * 8)..<validRows { bits[row >> 3] |= 1 << UInt8(row & 7) }
+        return bits
     }
 
     func deallocate() {
@@ -130,6 +136,7 @@ struct CSVColumnBuilder {
     }
 
     mutating func setNull(row: Int, line: Int, column: Int) throws(CSVError) {
+        if validity == nil, checksKinds { validity = Self.bitmap(capacity: capacity, validRows: row) }
         guard let validity else { throw Self.changed(line: line, column: column) }
         validity[row >> 3] &= ~(1 << UInt8(row & 7))
         switch type {

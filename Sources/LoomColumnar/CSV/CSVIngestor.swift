@@ -9,10 +9,12 @@ import Synchronization
 /// and summarises it, and holds it. When every block fits the guess, the held chunks are
 /// handed over at the end: each value was parsed once.
 ///
-/// **Two passes otherwise.** A block with a value the guess cannot hold (a float in an
-/// integer column, a missing value in a column that had none, ...) is classified
-/// instead, and so are the blocks after it; so are all blocks once the held chunks
-/// outgrow `maxHeldBytes`. The file's types are then settled, and pass two reads the
+/// A missing value in a column the first rows had complete fits too: the column becomes
+/// nullable (see `HeldChunks`).
+///
+/// **Two passes otherwise.** A block with a value the guess cannot hold (a decimal in an
+/// integer column, text in a numeric one, ...) is classified instead, and so are the
+/// blocks after it; so are all blocks once the held chunks outgrow `maxHeldBytes`. The file's types are then settled, and pass two reads the
 /// file again and builds every chunk with them. Either way every chunk has the same
 /// schema, every input error is thrown before the first chunk is handed over, and
 /// memory holds a few blocks at a time (`concurrency` + 1 blocks of at most
@@ -219,7 +221,7 @@ public struct CSVIngestor: Sendable {
             inference: inference, totalBytes: reader.totalRead, sampleThreshold: sampleThreshold)
         guard let guess, speculating.load(ordering: .relaxed) else { return .scanned(scan) }
         return .done(try held.deliver(
-            schema: guess.schema, scan: scan, target: target, concurrency: options.concurrency, consume: consume))
+            guess: guess.schema, scan: scan, target: target, concurrency: options.concurrency, consume: consume))
     }
 
     /// The types of the file's first rows (up to `guessBytes` of whole rows, not taken
@@ -516,9 +518,14 @@ public struct CSVChunk: Sendable {
 /// The chunks of the single pass, held until the file is known to fit their types: each
 /// chunk's encoding, or its table when chunks are not encoded. Their statistics are
 /// merged as they come, in order.
+///
+/// A column the guess found complete gets a validity bitmap in the chunks where a value is
+/// missing; when some chunk has one, the others get an all-valid one at delivery (decoded
+/// and encoded again, far cheaper than parsing the file again), so that every chunk has
+/// the file's schema.
 struct HeldChunks {
     var profiler: DatasetProfiler
-    private var chunks: [(rows: Int, table: Table?, encoded: [UInt8]?)] = []
+    private var chunks: [(rows: Int, nullCounts: [Int], table: Table?, encoded: [UInt8]?)] = []
     /// Bytes of the encodings held.
     private(set) var bytes = 0
 
@@ -530,22 +537,43 @@ struct HeldChunks {
         let rows = built.rowCount
         guard rows > 0 else { return }
         profiler.merge(rows: rows, built.statistics)
-        chunks.append((rows, built.table, built.encoded))
+        chunks.append((rows, built.nullCounts, built.table, built.encoded))
         bytes += built.encoded?.count ?? 0
     }
 
-    /// Hands the chunks to `consume` in order and returns the ingestion.
+    /// Hands the chunks to `consume` in order and returns the ingestion. `guess` is the
+    /// schema the chunks were built with.
     func deliver(
-        schema: [ColumnSchema], scan: CSVIngestor.Scan, target: String?, concurrency: Int, consume: (CSVChunk) throws -> Void
+        guess: [ColumnSchema], scan: CSVIngestor.Scan, target: String?, concurrency: Int, consume: (CSVChunk) throws -> Void
     ) throws -> CSVIngestion {
+        let lateNulls = guess.indices.filter { !guess[$0].isNullable && scan.inference.missing[$0] > 0 }
+        var schema = guess
+        for index in lateNulls { schema[index].isNullable = true }
         var firstRow = 0
         for (index, chunk) in chunks.enumerated() {
-            try consume(CSVChunk(index: index, firstRow: firstRow, rowCount: chunk.rows, built: chunk.table, encoded: chunk.encoded))
+            var (table, encoded) = (chunk.table, chunk.encoded)
+            let complete = lateNulls.filter { chunk.nullCounts[$0] == 0 }
+            if !complete.isEmpty { (table, encoded) = try Self.addingValidity(to: complete, table: table, encoded: encoded) }
+            try consume(CSVChunk(index: index, firstRow: firstRow, rowCount: chunk.rows, built: table, encoded: encoded))
             firstRow += chunk.rows
         }
+        var profiler = self.profiler
+        profiler.markNullable(lateNulls)
         return CSVIngestion(
             schema: schema, rowCount: firstRow, chunkCount: chunks.count, byteCount: scan.totalBytes, delimiter: scan.delimiter,
             passes: 1, profile: profiler.finish(byteCount: scan.totalBytes, target: target, concurrency: concurrency))
+    }
+
+    /// The chunk with an all-valid bitmap on `columns`: its table, or its encoding decoded
+    /// and encoded again.
+    static func addingValidity(to columns: [Int], table: Table?, encoded: [UInt8]?) throws -> (Table?, [UInt8]?) {
+        var chunk = try table ?? ChunkDecoder().decode(encoded!)
+        var all = chunk.columns
+        for index in columns {
+            all[index] = try Column(name: all[index].name, values: all[index].values, validity: ValidityBitmap(count: chunk.rowCount))
+        }
+        chunk = Table(uncheckedRowCount: chunk.rowCount, columns: all)
+        return (table == nil ? nil : chunk, try encoded.map { _ in try ChunkEncoder().encode(chunk) })
     }
 }
 

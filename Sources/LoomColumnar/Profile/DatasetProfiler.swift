@@ -8,7 +8,7 @@ import Synchronization
 ///     profiler.add(table)
 ///     let profile = profiler.finish(byteCount: bytes, target: "species")
 public struct DatasetProfiler: Sendable {
-    public let schema: [ColumnSchema]
+    public private(set) var schema: [ColumnSchema]
     public let options: ProfileOptions
     private(set) var rows = 0
     private(set) var chunks = 0
@@ -54,6 +54,11 @@ public struct DatasetProfiler: Sendable {
                     estimatesDistinct: hints.estimatedDistinct[index])
             }
         }
+    }
+
+    /// Marks these columns nullable: they turned out to have missing values after all.
+    mutating func markNullable(_ columns: [Int]) {
+        for index in columns { schema[index].isNullable = true }
     }
 
     mutating func merge(rows added: Int, _ chunk: [ColumnStatistics]) {
