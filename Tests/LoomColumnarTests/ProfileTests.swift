@@ -157,4 +157,16 @@ struct ProfileTests {
             #expect(statistics.values(atRanks: ascending) == ascending.map { sorted[$0] }, "trial \(trial)")
         }
     }
+
+    @Test("NaN values are left out of the moments, in the four-lane sums and the tail alike")
+    func nanInMoments() throws {
+        let values: [Double] = [1, 2, .nan, 4, 5, 6, 7, .nan, 9, 10, .nan]
+        let table = try Table(rowCount: values.count, columns: [Column(name: "x", values: .float64(values))])
+        let numeric = try #require(DatasetProfiler.profile(table, byteCount: 0)[column: "x"]?.numeric)
+        let present = values.filter { !$0.isNaN }
+        let mean = present.reduce(0, +) / Double(present.count)
+        let variance = present.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(present.count - 1)
+        #expect(abs(numeric.mean! - mean) < 1e-12)
+        #expect(abs(numeric.std! - variance.squareRoot()) < 1e-12)
+    }
 }
