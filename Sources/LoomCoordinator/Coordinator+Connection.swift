@@ -14,7 +14,7 @@ extension Coordinator {
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var messages = inbound.makeAsyncIterator()
-                guard let worker = try await handshake(&messages, outbound, connection.channel, peer: peer) else { return }
+                guard let (worker, stored) = try await handshake(&messages, outbound, connection.channel, peer: peer) else { return }
                 let handle = SessionHandle(worker: worker, channel: connection.channel, chunkWindow: Int(configuration.chunkWindow))
                 if let older = sessions.add(handle) {
                     // The same process connected again; its older connection is most likely
@@ -25,6 +25,8 @@ extension Coordinator {
                 logger.info(
                     "worker joined",
                     metadata: ["worker": "\(worker.name)", "instance": "\(worker.instanceID)", "slots": "\(worker.slots)", "peer": "\(peer)"])
+                // An operator's drain outlives a reconnection of the same process.
+                if stored == .draining { apply(.draining, to: UUID(wire: worker.instanceID)) }
                 wakeDispatcher()
                 defer {
                     handle.close()
@@ -38,13 +40,14 @@ extension Coordinator {
         }
     }
 
-    /// Runs the handshake; nil when it failed (the connection is then closed).
+    /// Runs the handshake: the worker and its stored state (an operator may have drained
+    /// this process before it connected again); nil when it failed (the connection is then closed).
     private func handshake(
         _ messages: inout NIOAsyncChannelInboundStream<WireMessage>.AsyncIterator,
         _ outbound: NIOAsyncChannelOutboundWriter<WireMessage>,
         _ channel: any Channel,
         peer: String
-    ) async throws -> AuthenticatedWorker? {
+    ) async throws -> (AuthenticatedWorker, WorkerState)? {
         var generator = SystemRandomNumberGenerator()
         let handshakeConfiguration = CoordinatorHandshake.Configuration(
             secret: configuration.secret, heartbeatInterval: configuration.heartbeatInterval,
@@ -85,9 +88,9 @@ extension Coordinator {
                     labels: (try? JSONB(encoding: Dictionary(worker.labels.map { ($0.key, $0.value) }) { _, last in last }))
                         ?? JSONB(json: "{}"))
                 registration.certificateIdentity = identity
-                try await workers.register(registration)
+                let stored = try await workers.register(registration)
                 try await outbound.write(welcome)
-                return worker
+                return (worker, stored)
             case .close(let failure, let reply):
                 if let reply { try await outbound.write(reply) }
                 logger.notice("handshake refused", metadata: ["peer": "\(peer)", "reason": "\(failure)"])

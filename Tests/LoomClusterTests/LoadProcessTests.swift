@@ -90,7 +90,7 @@ struct LoadProcessTests {
         await cluster.stopAll()
     }
 
-    @Test("an operator's drain from the admin API stops leases to that worker; undrain gives it jobs again")
+    @Test("an operator's drain from the admin API stops leases to that worker, across a reconnection; undrain gives it jobs again")
     func adminDrainAndUndrain() async throws {
         let url = try await ClusterDatabase.makeMigrated()
         let cluster = try Cluster(databaseURL: url)
@@ -107,6 +107,15 @@ struct LoadProcessTests {
         #expect(try await workers.setStateAndAnnounce(drained, .draining))
         try await eventually("the coordinator drains w1", cluster: cluster) {
             cluster.coordinator!.log.contains("worker drained by an operator")
+        }
+        // The same worker processes connect again to a new coordinator: w1 stays drained.
+        let old = try #require(cluster.coordinator)
+        old.signal(SIGKILL)
+        _ = await old.wait(timeout: .seconds(10))
+        try cluster.startCoordinator()
+        try await eventually("both workers joined the new coordinator, w1 drained", timeout: .seconds(30), cluster: cluster) {
+            let log = cluster.coordinator!.log
+            return log.components(separatedBy: "worker joined").count - 1 == 2 && log.contains("worker drained by an operator")
         }
         let user = try await store.user()
         var jobs: [UUID] = []

@@ -102,6 +102,20 @@ struct JobQueueTests {
         #expect(balance == Int64(990_000))
     }
 
+    @Test("an operator's drain outlives a reconnection of the same worker process; a new process starts active")
+    func drainSurvivesReconnect() async throws {
+        let queue = try await makeQueue()
+        let workers = Workers(pool: queue.pool)
+        let worker = UUID()
+        let registration = WorkerRegistration(instanceID: worker, name: "w1", host: "localhost", capacity: 4)
+        #expect(try await workers.register(registration) == .active)
+        #expect(try await workers.setState(worker, .draining))
+        #expect(try await workers.register(registration) == .draining)
+        #expect(try await workers.setState(worker, .gone))
+        #expect(try await workers.register(registration) == .active)
+        #expect(try await workers.register(WorkerRegistration(instanceID: UUID(), name: "w1", host: "localhost", capacity: 4)) == .active)
+    }
+
     @Test("a heartbeat extends held leases and names jobs that are no longer held or must be cancelled")
     func heartbeat() async throws {
         let queue = try await makeQueue()

@@ -25,12 +25,16 @@ public struct WorkerRegistration: Sendable, Equatable {
 /// The workers table: who is connected, with how many slots, since when.
 public struct Workers: Sendable {
     enum SQL {
+        /// A process that connects again (same instance id) stays drained if an operator
+        /// drained it; otherwise it is active. Returns the state.
         static let register = """
             INSERT INTO workers (instance_id, name, host, capacity, labels, certificate_identity) VALUES ($1, $2, $3, $4, $5, $6)
             ON CONFLICT (instance_id) DO UPDATE SET
                 name = EXCLUDED.name, host = EXCLUDED.host, capacity = EXCLUDED.capacity, labels = EXCLUDED.labels,
                 certificate_identity = EXCLUDED.certificate_identity,
-                state = 'active', connected_at = now(), last_heartbeat_at = now()
+                state = CASE WHEN workers.state = 'draining' THEN 'draining' ELSE 'active' END,
+                connected_at = now(), last_heartbeat_at = now()
+            RETURNING state
             """
         static let setState = "UPDATE workers SET state = $2 WHERE instance_id = $1"
     }
@@ -41,12 +45,16 @@ public struct Workers: Sendable {
         self.pool = pool
     }
 
-    public func register(_ worker: WorkerRegistration) async throws {
+    /// Records a connected worker; returns its state: `draining` when an operator drained
+    /// this process before it connected again.
+    @discardableResult
+    public func register(_ worker: WorkerRegistration) async throws -> WorkerState {
         try await pool.withConnection { connection in
-            _ = try connection.query(
+            let state = try connection.query(
                 SQL.register,
                 [worker.instanceID, worker.name, worker.host, worker.capacity, worker.labels, worker.certificateIdentity]
-            )
+            ).first { row throws(PostgresError) in try row.decode(0, as: String.self) }
+            return state.flatMap(WorkerState.init(rawValue:)) ?? .active
         }
     }
 
