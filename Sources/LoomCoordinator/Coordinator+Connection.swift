@@ -84,7 +84,8 @@ extension Coordinator {
                 let identity = await CertificateIdentity.peer(of: channel)
                 if let identity { logger.info("worker certificate verified", metadata: ["peer": "\(peer)", "identity": "\(identity)"]) }
                 var registration = WorkerRegistration(
-                    instanceID: UUID(wire: worker.instanceID), name: worker.name, host: peer, capacity: Int32(worker.slots),
+                    instanceID: UUID(wire: worker.instanceID), name: worker.name,
+                    host: channel.remoteAddress?.ipAddress ?? peer, capacity: Int32(worker.slots),
                     labels: (try? JSONB(encoding: Dictionary(worker.labels.map { ($0.key, $0.value) }) { _, last in last }))
                         ?? JSONB(json: "{}"))
                 registration.certificateIdentity = identity

@@ -100,6 +100,8 @@ struct LoadProcessTests {
         try cluster.startWorker("w1", slots: 4)
         try cluster.startWorker("w2", slots: 4)
         try await eventually("both workers registered", cluster: cluster) { try await store.count("SELECT count(*) FROM workers") == 2 }
+        // The host is the worker's address, as an operator reads it.
+        #expect(try await store.count("SELECT count(*) FROM workers WHERE host = '127.0.0.1'") == 2)
         let drained: UUID = try await store.pool.withConnection { connection in
             try connection.query("SELECT instance_id FROM workers WHERE name = 'w1'")[0].decode(0, as: UUID.self)
         }
