@@ -14,7 +14,7 @@ extension Coordinator {
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var messages = inbound.makeAsyncIterator()
-                guard let (worker, stored) = try await handshake(&messages, outbound, connection.channel, peer: peer) else { return }
+                guard let (worker, registered) = try await handshake(&messages, outbound, connection.channel, peer: peer) else { return }
                 let handle = SessionHandle(worker: worker, channel: connection.channel, chunkWindow: Int(configuration.chunkWindow))
                 if let older = sessions.add(handle) {
                     // The same process connected again; its older connection is most likely
@@ -26,12 +26,21 @@ extension Coordinator {
                     "worker joined",
                     metadata: ["worker": "\(worker.name)", "instance": "\(worker.instanceID)", "slots": "\(worker.slots)", "peer": "\(peer)"])
                 // An operator's drain outlives a reconnection of the same process.
-                if stored == .draining { apply(.draining, to: UUID(wire: worker.instanceID)) }
+                if registered.state == .draining { apply(.draining, to: UUID(wire: worker.instanceID)) }
                 wakeDispatcher()
                 defer {
                     handle.close()
                     sessions.remove(handle)
                     logger.info("worker left", metadata: ["worker": "\(worker.name)", "instance": "\(worker.instanceID)"])
+                    // Gone, unless it connected again meanwhile (the statement checks).
+                    let (workers, logger) = (self.workers, self.logger)
+                    Task {
+                        do {
+                            try await workers.markGone(UUID(wire: worker.instanceID), connectedAt: registered.connectedAt)
+                        } catch {
+                            logger.error("marking a worker gone failed: \(error)")
+                        }
+                    }
                 }
                 try await session(handle, &messages)
             }
@@ -47,7 +56,7 @@ extension Coordinator {
         _ outbound: NIOAsyncChannelOutboundWriter<WireMessage>,
         _ channel: any Channel,
         peer: String
-    ) async throws -> (AuthenticatedWorker, WorkerState)? {
+    ) async throws -> (AuthenticatedWorker, RegisteredWorker)? {
         var generator = SystemRandomNumberGenerator()
         let handshakeConfiguration = CoordinatorHandshake.Configuration(
             secret: configuration.secret, heartbeatInterval: configuration.heartbeatInterval,
@@ -89,9 +98,9 @@ extension Coordinator {
                     labels: (try? JSONB(encoding: Dictionary(worker.labels.map { ($0.key, $0.value) }) { _, last in last }))
                         ?? JSONB(json: "{}"))
                 registration.certificateIdentity = identity
-                let stored = try await workers.register(registration)
+                let registered = try await workers.register(registration)
                 try await outbound.write(welcome)
-                return (worker, stored)
+                return (worker, registered)
             case .close(let failure, let reply):
                 if let reply { try await outbound.write(reply) }
                 logger.notice("handshake refused", metadata: ["peer": "\(peer)", "reason": "\(failure)"])

@@ -131,6 +131,12 @@ struct LoadProcessTests {
         try await eventually("w1 runs the other four", cluster: cluster) {
             try await store.count("SELECT count(*) FROM jobs WHERE status = 'running' AND lease_owner = $1", [drained]) == 4
         }
+        // A worker whose process ends is marked gone.
+        cluster.workers["w2"]!.signal(SIGKILL)
+        try await eventually("w2 is gone", cluster: cluster) {
+            try await store.count("SELECT count(*) FROM workers WHERE name = 'w2' AND state = 'gone'") == 1
+        }
+        #expect(try await store.count("SELECT count(*) FROM workers WHERE name = 'w1' AND state = 'active'") == 1)
         await cluster.stopAll()
     }
 }

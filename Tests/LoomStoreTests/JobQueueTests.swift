@@ -108,12 +108,30 @@ struct JobQueueTests {
         let workers = Workers(pool: queue.pool)
         let worker = UUID()
         let registration = WorkerRegistration(instanceID: worker, name: "w1", host: "localhost", capacity: 4)
-        #expect(try await workers.register(registration) == .active)
+        #expect(try await workers.register(registration).state == .active)
         #expect(try await workers.setState(worker, .draining))
-        #expect(try await workers.register(registration) == .draining)
+        #expect(try await workers.register(registration).state == .draining)
         #expect(try await workers.setState(worker, .gone))
-        #expect(try await workers.register(registration) == .active)
-        #expect(try await workers.register(WorkerRegistration(instanceID: UUID(), name: "w1", host: "localhost", capacity: 4)) == .active)
+        #expect(try await workers.register(registration).state == .active)
+        #expect(try await workers.register(WorkerRegistration(instanceID: UUID(), name: "w1", host: "localhost", capacity: 4)).state == .active)
+    }
+
+    @Test("a worker is marked gone when its connection ends, not when an older one does, nor when drained")
+    func markGone() async throws {
+        let queue = try await makeQueue()
+        let workers = Workers(pool: queue.pool)
+        let worker = UUID()
+        let registration = WorkerRegistration(instanceID: worker, name: "w1", host: "localhost", capacity: 4)
+        let first = try await workers.register(registration)
+        try await Task.sleep(for: .milliseconds(2))
+        let second = try await workers.register(registration)
+        #expect(first.connectedAt != second.connectedAt)
+        #expect(try await workers.markGone(worker, connectedAt: first.connectedAt) == false)  // an older connection
+        #expect(try await workers.markGone(worker, connectedAt: second.connectedAt))
+        let third = try await workers.register(registration)
+        #expect(third.state == .active)
+        #expect(try await workers.setState(worker, .draining))
+        #expect(try await workers.markGone(worker, connectedAt: third.connectedAt) == false)  // drained: kept for its return
     }
 
     @Test("a heartbeat extends held leases and names jobs that are no longer held or must be cancelled")
