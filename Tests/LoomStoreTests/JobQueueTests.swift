@@ -102,12 +102,16 @@ struct JobQueueTests {
         #expect(balance == Int64(990_000))
     }
 
+    /// The workers table of a new database, and a worker's registration (not yet made).
+    private func workerFixture() async throws -> (workers: Workers, registration: WorkerRegistration) {
+        let queue = try await makeQueue()
+        return (Workers(pool: queue.pool), WorkerRegistration(instanceID: UUID(), name: "w1", host: "localhost", capacity: 4))
+    }
+
     @Test("an operator's drain outlives a reconnection of the same worker process; a new process starts active")
     func drainSurvivesReconnect() async throws {
-        let queue = try await makeQueue()
-        let workers = Workers(pool: queue.pool)
-        let worker = UUID()
-        let registration = WorkerRegistration(instanceID: worker, name: "w1", host: "localhost", capacity: 4)
+        let (workers, registration) = try await workerFixture()
+        let worker = registration.instanceID
         #expect(try await workers.register(registration).state == .active)
         #expect(try await workers.setState(worker, .draining))
         #expect(try await workers.register(registration).state == .draining)
@@ -118,10 +122,8 @@ struct JobQueueTests {
 
     @Test("a worker is marked gone when its connection ends, not when an older one does, nor when drained")
     func markGone() async throws {
-        let queue = try await makeQueue()
-        let workers = Workers(pool: queue.pool)
-        let worker = UUID()
-        let registration = WorkerRegistration(instanceID: worker, name: "w1", host: "localhost", capacity: 4)
+        let (workers, registration) = try await workerFixture()
+        let worker = registration.instanceID
         let first = try await workers.register(registration)
         try await Task.sleep(for: .milliseconds(2))
         let second = try await workers.register(registration)
