@@ -153,6 +153,11 @@ public struct CSVIngestor: Sendable {
         let options = self.options
         let blockBytes = self.blockBytes
         let columnCount = names.count
+        /// Back to two passes: the held chunks go, and blocks from now on are only classified.
+        func giveUpSinglePass() {
+            speculating.store(false, ordering: .relaxed)
+            held = HeldChunks(schema: [], options: options, sampleThreshold: sampleThreshold)
+        }
         // Touched only inside `read`, which the pipeline calls under its lock.
         nonisolated(unsafe) let blockReader = reader
         nonisolated(unsafe) var readFailed = false
@@ -195,20 +200,14 @@ public struct CSVIngestor: Sendable {
             case .success(.inferred(let blockInference, let summary, let byteCount)):
                 inference.merge(blockInference)
                 info = BlockInfo(byteCount: byteCount, rows: summary.rows, newlines: summary.newlines)
-                if speculating.load(ordering: .relaxed) {
-                    speculating.store(false, ordering: .relaxed)
-                    held = HeldChunks(schema: [], options: options, sampleThreshold: sampleThreshold)
-                }
+                if speculating.load(ordering: .relaxed) { giveUpSinglePass() }
             case .success(.built(let built, let byteCount)):
                 inference.merge(kinds: guess!.kinds, nullCounts: built.nullCounts, rows: built.rowCount)
                 info = BlockInfo(byteCount: byteCount, rows: built.rowCount, newlines: built.newlines)
                 if speculating.load(ordering: .relaxed) {
                     held.add(built)
                     hints.withLock { $0 = held.profiler.hints }
-                    if held.bytes > maxHeldBytes ?? max(64 << 20, (bytesRead + byteCount) / 2) {
-                        speculating.store(false, ordering: .relaxed)
-                        held = HeldChunks(schema: [], options: options, sampleThreshold: sampleThreshold)
-                    }
+                    if held.bytes > maxHeldBytes ?? max(64 << 20, (bytesRead + byteCount) / 2) { giveUpSinglePass() }
                 }
             }
             blocks.append(info)
