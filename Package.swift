@@ -53,7 +53,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "LoomColumnar", dependencies: ["CLZ4"], resources: [.copy("Samples")], swiftSettings: swiftSettings),
+        .target(name: "LoomColumnar", dependencies: ["CLZ4"], exclude: ["README.md"], resources: [.copy("Samples")], swiftSettings: swiftSettings),
         .target(name: "LoomML", dependencies: ["LoomColumnar", "CZlib"], exclude: ["README.md"], swiftSettings: swiftSettings),
         .target(
             name: "LoomWorkflow",
