@@ -75,7 +75,7 @@ struct HistGradientBoosting: Sendable {
         var scores = stopEarly ? [-Self.meanLoss(rawValidation, yValidation, loss: loss)] : []
 
         let grower = HistogramTreeGrower(
-            binned: binnedTrain, rows: n, binner: binner,
+            binned: binnedTrain, rows: n, binner: binner, constantHessian: loss == .squaredError,
             parameters: HistogramGrowerParameters(
                 maxLeafNodes: configuration.maxLeafNodes ?? Int.max,
                 maxDepth: configuration.maxDepth ?? Int.max,
@@ -103,7 +103,9 @@ struct HistGradientBoosting: Sendable {
                 binnedValidation.withUnsafeBufferPointer { binned in
                     for i in 0..<validationRows.count {
                         for c in 0..<k {
-                            rawValidation[i * k + c] += iterationTrees[c].predictBinned(binned.baseAddress! + i * x.columns)
+                            rawValidation[i * k + c] += iterationTrees[c].predictBinned(
+                                binned.baseAddress!, row: i, rows: validationRows.count
+                            )
                         }
                     }
                 }

@@ -20,6 +20,7 @@ extension HistogramTreeGrower {
     ) -> [Split] {
         let d = self.d
         let blocks = rows.count * d >= Self.parallelHistogramWork ? min(d, threads) : 1
+        if rows != 0..<n { gatherGradients(rows: rows, pairs: pairs) }
         var best = [Split](repeating: Split(), count: nodes.count * d)
         best.withUnsafeMutableBufferPointer { best in
             let best = best.baseAddress!
@@ -42,8 +43,8 @@ extension HistogramTreeGrower {
     /// The best split of `node` on feature `f`, or a split with feature −1 if none helps.
     private func bestSplit(_ node: Node, feature f: Int) -> Split {
         let histogram = histogramPool[node.histogram]
-        let sums = histogram.sums + f * NodeHistogram.binStride
-        let counts = histogram.counts + f * NodeHistogram.binStride
+        let first = f * NodeHistogram.binStride
+        let sums = histogram.sums + first
         let minLeaf = parameters.minSamplesLeaf
         let minHessian = HistogramGrowerParameters.minHessianToSplit
         let l2 = parameters.l2Regularization + 1e-15
@@ -53,9 +54,10 @@ extension HistogramTreeGrower {
         var countLeft = 0
         for b in 0..<max(binCounts[f] - 1, 0) {
             // An empty bin moves no row: its split is the previous bin's, already weighed.
-            if counts[b] == 0 { continue }
+            let count = histogram.count(first + b)
+            if count == 0 { continue }
             left += sums[b]
-            countLeft += Int(counts[b])
+            countLeft += count
             if countLeft < minLeaf { continue }
             if node.count - countLeft < minLeaf { break }
             let hessianRight = node.hessian - left.y
