@@ -1,18 +1,15 @@
 // HistogramTreeGrower+Splits: the best split of a node, found by scanning each feature's
 // histogram from the lowest bin. Everything a split needs is per feature — building the
 // smaller child's bins, subtracting them from the parent's to get the sibling's, scanning
-// both children — so one parallel pass over the features does it all, with one wake-up of
-// the other cores per split rather than one per step. Features are handed out one at a
-// time, so a core that starts late (the machine is shared) takes fewer of them. The
-// per-feature bests are then compared in feature order: the first largest gain wins, as
-// in one sequential scan.
+// both children — so one parallel pass over blocks of features does it all, with one
+// wake-up of the other cores per split rather than one per step. The per-feature bests
+// are then compared in feature order: the first largest gain wins, as in one sequential
+// scan.
 
 extension HistogramTreeGrower {
-    /// Below this much work (row-feature updates, plus `searchCost` per bin scanned) a node
-    /// stays on one core: waking another thread costs more than it saves.
-    static let parallelWork = 40_000
-    /// A bin scanned for a split costs about as much as three row-feature updates.
-    static let searchCost = 3
+    /// Below this many row-feature updates a node stays on one core: waking another thread
+    /// costs more than it saves.
+    static let parallelHistogramWork = 40_000
 
     /// Builds histogram `histogram` over the rows `samples[rows]`; when `parent` is given,
     /// turns the parent's histogram into parent − built (the sibling's); then returns the
@@ -22,12 +19,11 @@ extension HistogramTreeGrower {
         search nodes: [Node]
     ) -> [Split] {
         let d = self.d
-        let work = rows.count * d
+        let blocks = rows.count * d >= Self.parallelHistogramWork ? min(d, threads) : 1
         if rows != 0..<n { gatherGradients(rows: rows, pairs: pairs) }
         var best = [Split](repeating: Split(), count: nodes.count * d)
         best.withUnsafeMutableBufferPointer { best in
             let best = best.baseAddress!
-            let blocks = work >= Self.parallelWork ? min(d, threads) : 1
             TreeParallel.forEach(count: blocks, threads: blocks) { block in
                 let features = (d * block / blocks)..<(d * (block + 1) / blocks)
                 accumulate(histogram, rows: rows, pairs: pairs, features: features)

@@ -31,8 +31,6 @@ final class HistogramTreeGrower {
     let n: Int
     let d: Int
     let binCounts: [Int]
-    /// The bins of all features together.
-    let totalBins: Int
     let edges: [[Double]]
     let parameters: HistogramGrowerParameters
     let threads: Int
@@ -58,7 +56,6 @@ final class HistogramTreeGrower {
         binned = .allocate(capacity: max(codes.count, 1))
         binned.initialize(from: codes, count: codes.count)
         binCounts = binner.binCounts
-        totalBins = binCounts.reduce(0, +)
         edges = binner.thresholds
         self.parameters = parameters
         threads = TreeParallel.threadCount(parameters.threadCount)
