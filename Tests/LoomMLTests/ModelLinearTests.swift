@@ -176,6 +176,37 @@ enum Agreement {
         for (ours, theirs) in zip(tight.coefficients, expected.tightCoef!) { #expect((ours == 0) == (theirs == 0)) }
     }
 
+    /// The Gram form, the column form and the default (columns, then the Gram form after
+    /// 10 sweeps, as there are more rows than features) reach the same lasso solution, with
+    /// a constant column whose coefficient stays 0.
+    @Test(arguments: [0.1, 0.0])
+    func lassoGramAndColumnFormsAgree(alpha: Double) throws {
+        let data = try LinearFixture.split("diabetes")
+        let d = data.train.columns
+        var values: [Double] = []
+        for row in 0 ..< data.train.rows { values += data.train.values[(row * d) ..< ((row + 1) * d)] + [3.5] }
+        let x = try FeatureMatrixView(values: values, rows: data.train.rows, columns: d + 1)
+        var solutions: [[Double]] = []
+        var intercepts: [Double] = []
+        for precompute in [true, false] {
+            var configuration = LassoRegression.Configuration(alpha: alpha, maxIterations: 100_000, tolerance: 1e-12)
+            configuration.precompute = precompute
+            var model = LassoRegression(configuration)
+            try model.fit(x, data.yTrain, control: .none)
+            #expect(model.converged)
+            #expect(model.coefficients[d] == 0)
+            solutions.append(model.coefficients)
+            intercepts.append(model.intercept)
+        }
+        #expect(Agreement.largestRelativeDifference(solutions[0], solutions[1]) < 1e-6)
+        #expect(abs(intercepts[0] - intercepts[1]) < 1e-6 * max(1, abs(intercepts[1])))
+        var automatic = LassoRegression(.init(alpha: alpha, maxIterations: 100_000, tolerance: 1e-12))
+        try automatic.fit(x, data.yTrain, control: .none)
+        #expect(automatic.converged)
+        #expect(automatic.iterationCount > LassoRegression.columnSweeps)
+        #expect(Agreement.largestRelativeDifference(automatic.coefficients, solutions[1]) < 1e-6)
+    }
+
     @Test func collinearFeaturesFallBackToTheMinimumNormSolution() throws {
         // y = 1 + 2a + 3b with a duplicated: lstsq splits a's weight evenly between copies.
         var values: [Double] = [], targets: [Double] = []

@@ -1,3 +1,4 @@
+import Foundation
 import LoomML
 import Testing
 
@@ -41,6 +42,44 @@ import Testing
         let r2 = TreeScores.r2(predicted, data.testY)
         #expect(abs(r2 - TreeFixtures.hgbrR2) <= 0.03, "R² \(r2)")
         #expect(abs(TreeScores.r2(predicted, TreeFixtures.numbers(TreeFixtures.hgbrPred)) - 1) < 0.05)
+    }
+
+    /// 20,000 rows: enough for every parallel path (binning, gradients, histograms,
+    /// partitions, prediction) to split its work.
+    static func wideData(classes: Int?) throws -> (x: FeatureMatrixView, y: [Double]) {
+        var random = SplitMix64(seed: 11)
+        let rows = 20_000, columns = 6
+        let values = (0..<(rows * columns)).map { _ in Double(random.nextInt(below: 100_001)) / 1_000 - 50 }
+        let y = (0..<rows).map { i -> Double in
+            let row = values[(i * columns)..<((i + 1) * columns)].map { $0 }
+            let signal = row[0] * row[1] / 50 + 20 * sin(row[2] / 10) + row[3] + Double(random.nextInt(below: 1_001)) / 100
+            guard let classes else { return signal }
+            return Double(min(classes - 1, max(0, Int((signal + 60) / 120 * Double(classes)))))
+        }
+        return (try FeatureMatrixView(values: values, rows: rows, columns: columns), y)
+    }
+
+    @Test(arguments: [nil, 2, 3])
+    func theNumberOfThreadsDoesNotChangeTheFit(classes: Int?) throws {
+        let (x, y) = try Self.wideData(classes: classes)
+        func configuration(_ threads: Int) -> HistGradientBoostingConfiguration {
+            HistGradientBoostingConfiguration(maxIter: 8, earlyStopping: .on, randomState: 5, threadCount: threads)
+        }
+        if let classes {
+            var one = HistGradientBoostingClassifier(configuration(1)), two = HistGradientBoostingClassifier(configuration(2))
+            try one.fit(x, y.map { Int($0) }, classCount: classes, control: .none)
+            try two.fit(x, y.map { Int($0) }, classCount: classes, control: .none)
+            #expect(try one.predictProbabilities(x) == two.predictProbabilities(x))
+            #expect(one.featureImportances == two.featureImportances)
+        } else {
+            var one = HistGradientBoostingRegressor(configuration(1)), two = HistGradientBoostingRegressor(configuration(2))
+            try one.fit(x, y, control: .none)
+            try two.fit(x, y, control: .none)
+            #expect(try one.predict(x) == two.predict(x))
+            #expect(one.featureImportances == two.featureImportances)
+            let r2 = TreeScores.r2(try two.predict(x), y)
+            #expect(r2 > 0.5, "R² \(r2) after 8 iterations")
+        }
     }
 
     @Test func earlyStoppingStopsWhenTheValidationLossStalls() throws {

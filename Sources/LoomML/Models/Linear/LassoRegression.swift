@@ -6,6 +6,15 @@
 // computed; the fit stops when it is at most tol · ‖y − ȳ‖². Reaching maxIterations is not
 // an error (scikit-learn warns); `converged` says whether the gap test passed.
 //
+// Two forms of the same descent, as in scikit-learn: on the centred columns, where a sweep
+// costs O(n·d), or on the Gram matrix XᵀX and Xᵀy (`enet_coordinate_descent_gram`), where a
+// sweep costs O(d²) whatever the number of rows but the matrix costs about n·d²/2
+// multiply-adds once. Many fits end within a few sweeps (3 on the 80,000 × 20 benchmark,
+// where starting on the Gram matrix made the fit 11 ms instead of 9), others take
+// hundreds: so the descent starts on the columns and, if it is still running after
+// `columnSweeps` sweeps, moves to the Gram form, when there are more rows than features
+// (scikit-learn's `precompute="auto"` rule) and at most `gramFeatureLimit` of them.
+//
 // Hyperparameters (scikit-learn's defaults): alpha = 1.0 (≥ 0, finite), maxIterations =
 // 1000 (≥ 1), tolerance = 1e-4 (≥ 0), fitIntercept = true.
 // Feature importances: |coefficients| normalised to sum to 1; nil when all are zero.
@@ -20,6 +29,9 @@ public struct LassoRegression: Regressor {
         public var tolerance: Double
         /// Fit an unpenalised intercept. Default true.
         public var fitIntercept: Bool
+        /// Descend on the Gram matrix from the start (true) or on the columns throughout
+        /// (false); nil starts on the columns and may move to the Gram form.
+        var precompute: Bool?
 
         public init(alpha: Double = 1.0, maxIterations: Int = 1000, tolerance: Double = 1e-4, fitIntercept: Bool = true) {
             self.alpha = alpha
@@ -34,6 +46,11 @@ public struct LassoRegression: Regressor {
             try HyperparameterCheck.nonNegative(tolerance, "tol")
         }
     }
+
+    /// Most features for which the Gram form is chosen (it pays off after d/4 sweeps).
+    static let gramFeatureLimit = 128
+    /// Sweeps on the columns before moving to the Gram form.
+    static let columnSweeps = 10
 
     public var configuration: Configuration
     public private(set) var coefficients: [Double] = []
@@ -57,60 +74,13 @@ public struct LassoRegression: Regressor {
         let n = x.rows, d = x.columns
         let means = configuration.fitIntercept ? DenseKernels.columnMeans(x) : [Double](repeating: 0, count: d)
         let yMean = configuration.fitIntercept ? y.reduce(0, +) / Double(n) : 0
-        // Column-major centred features: each coordinate step reads one contiguous column.
-        var columns = [Double](repeating: 0, count: n * d)
-        for row in 0 ..< n {
-            for j in 0 ..< d { columns[j * n + row] = x.values[row * d + j] - means[j] }
-        }
-        let target = y.map { $0 - yMean }
-        var residual = target
-        var weights = [Double](repeating: 0, count: d)
-        let alpha = configuration.alpha * Double(n)
-        var columnNorms = [Double](repeating: 0, count: d)
-        var targetNorm = 0.0
-        columns.withUnsafeBufferPointer { columns in
-            for j in 0 ..< d { columnNorms[j] = DenseKernels.dot(columns.baseAddress! + j * n, columns.baseAddress! + j * n, n) }
-        }
-        for value in target { targetNorm += value * value }
-        let gapTolerance = configuration.tolerance * targetNorm
-
-        var iterations = 0
-        var converged = false
-        var gap = Self.dualityGap(columns: columns, target: target, residual: residual, weights: weights, alpha: alpha, n: n, d: d)
-        if gap <= gapTolerance { converged = true }
-        while !converged, iterations < configuration.maxIterations {
-            try control.checkCancellation()
-            control.progress(Double(iterations) / Double(configuration.maxIterations))
-            iterations += 1
-            var largestWeight = 0.0, largestChange = 0.0
-            columns.withUnsafeBufferPointer { columns in
-                residual.withUnsafeMutableBufferPointer { residual in
-                    for j in 0 ..< d where columnNorms[j] != 0 {
-                        let column = columns.baseAddress! + j * n
-                        let old = weights[j]
-                        let correlation = DenseKernels.dot(column, residual.baseAddress!, n) + old * columnNorms[j]
-                        let updated = (correlation < 0 ? -1.0 : 1.0) * max(abs(correlation) - alpha, 0) / columnNorms[j]
-                        weights[j] = updated
-                        if updated != old {
-                            let step = old - updated
-                            for i in 0 ..< n { residual[i] += step * column[i] }
-                        }
-                        largestChange = max(largestChange, abs(updated - old))
-                        largestWeight = max(largestWeight, abs(updated))
-                    }
-                }
-            }
-            if largestWeight == 0 || largestChange / largestWeight <= configuration.tolerance || iterations == configuration.maxIterations {
-                gap = Self.dualityGap(columns: columns, target: target, residual: residual, weights: weights, alpha: alpha, n: n, d: d)
-                if gap <= gapTolerance { converged = true }
-            }
-        }
-        coefficients = weights
+        let solution = try Self.descend(x, y, means: means, yMean: yMean, configuration: configuration, control: control)
+        coefficients = solution.weights
         intercept = yMean
-        for j in 0 ..< d { intercept -= weights[j] * means[j] }
-        iterationCount = iterations
-        self.converged = converged
-        dualityGap = gap
+        for j in 0 ..< d { intercept -= solution.weights[j] * means[j] }
+        iterationCount = solution.iterations
+        converged = solution.converged
+        dualityGap = solution.gap
         control.progress(1)
     }
 
@@ -118,18 +88,56 @@ public struct LassoRegression: Regressor {
         try LeastSquares.predict(x, coefficients: coefficients, intercept: intercept)
     }
 
-    /// scikit-learn's `gap_enet` with no L2 part: formulation A for alpha > 0, and the
-    /// first-order condition ‖XᵀR‖² for alpha = 0.
-    private static func dualityGap(columns: [Double], target: [Double], residual: [Double], weights: [Double], alpha: Double, n: Int, d: Int) -> Double {
-        var correlations = [Double](repeating: 0, count: d)
-        var residualNorm = 0.0, residualTarget = 0.0
-        columns.withUnsafeBufferPointer { columns in
-            residual.withUnsafeBufferPointer { residual in
-                for j in 0 ..< d { correlations[j] = DenseKernels.dot(columns.baseAddress! + j * n, residual.baseAddress!, n) }
-                residualNorm = DenseKernels.dot(residual.baseAddress!, residual.baseAddress!, n)
-                target.withUnsafeBufferPointer { residualTarget = DenseKernels.dot(residual.baseAddress!, $0.baseAddress!, n) }
+    /// Sweeps until the duality gap falls to tolerance · ‖y − ȳ‖² or maxIterations sweeps.
+    private static func descend(
+        _ x: FeatureMatrixView, _ y: [Double], means: [Double], yMean: Double, configuration: Configuration, control: FitControl
+    ) throws(ModelError) -> (weights: [Double], iterations: Int, converged: Bool, gap: Double) {
+        let alpha = configuration.alpha * Double(x.rows)
+        var weights = [Double](repeating: 0, count: x.columns)
+        let gramLater = configuration.precompute == nil && x.rows > x.columns && x.columns <= gramFeatureLimit
+        var coordinates: any LassoCoordinates = configuration.precompute == true
+            ? GramCoordinates(x, y, means: means, yMean: yMean, weights: weights)
+            : ColumnCoordinates(x, y, means: means, yMean: yMean)
+        let gapTolerance = configuration.tolerance * coordinates.targetNorm
+        var iterations = 0
+        var gap = coordinates.dualityGap(weights, alpha: alpha)
+        var converged = gap <= gapTolerance
+        while !converged, iterations < configuration.maxIterations {
+            try control.checkCancellation()
+            control.progress(Double(iterations) / Double(configuration.maxIterations))
+            if gramLater && iterations == columnSweeps {
+                coordinates = GramCoordinates(x, y, means: means, yMean: yMean, weights: weights)
+            }
+            iterations += 1
+            let (largestChange, largestWeight) = coordinates.sweep(&weights, alpha: alpha)
+            if largestWeight == 0 || largestChange / largestWeight <= configuration.tolerance || iterations == configuration.maxIterations {
+                gap = coordinates.dualityGap(weights, alpha: alpha)
+                converged = gap <= gapTolerance
             }
         }
+        return (weights, iterations, converged, gap)
+    }
+}
+
+/// One form of the coordinate descent: a sweep over every coordinate, and the duality gap.
+private protocol LassoCoordinates {
+    /// ‖y − ȳ‖².
+    var targetNorm: Double { get }
+    /// Updates every coefficient once, in order; returns the largest change and the largest |w|.
+    mutating func sweep(_ weights: inout [Double], alpha: Double) -> (largestChange: Double, largestWeight: Double)
+    func dualityGap(_ weights: [Double], alpha: Double) -> Double
+}
+
+extension LassoCoordinates {
+    /// The coordinate minimiser: soft-thresholding of ρ = x_jᵀR + w_j·‖x_j‖² by alpha.
+    @inline(__always)
+    static func threshold(_ correlation: Double, alpha: Double, norm: Double) -> Double {
+        (correlation < 0 ? -1.0 : 1.0) * max(abs(correlation) - alpha, 0) / norm
+    }
+
+    /// scikit-learn's `gap_enet` with no L2 part, from XᵀR, ‖R‖² and Rᵀy: formulation A for
+    /// alpha > 0, and the first-order condition ‖XᵀR‖² for alpha = 0.
+    static func gap(correlations: [Double], residualNorm: Double, residualTarget: Double, weights: [Double], alpha: Double) -> Double {
         if alpha == 0 { return correlations.reduce(0) { $0 + $1 * $1 } }
         let dualNorm = correlations.reduce(0) { max($0, abs($1)) }
         let l1 = weights.reduce(0) { $0 + abs($1) }
@@ -137,5 +145,128 @@ public struct LassoRegression: Regressor {
         let scale = dualNorm > alpha ? alpha / dualNorm : 1
         let dual = -0.5 * scale * scale * residualNorm + scale * residualTarget
         return primal - dual
+    }
+}
+
+/// The descent on Q = XᵀX and q = Xᵀy of the centred data, keeping H = Q·w: with
+/// R = y − Xw, x_jᵀR = q_j − H_j, ‖R‖² = ‖y‖² − 2 wᵀq + wᵀH and Rᵀy = ‖y‖² − wᵀq.
+private struct GramCoordinates: LassoCoordinates {
+    let featureCount: Int
+    let targetNorm: Double
+    let gram: [Double]
+    let xty: [Double]
+    /// Q·w for the current coefficients.
+    var product: [Double]
+
+    /// The Gram form, continuing from `weights`.
+    init(_ x: FeatureMatrixView, _ y: [Double], means: [Double], yMean: Double, weights: [Double]) {
+        let d = x.columns
+        featureCount = d
+        let (gram, xty) = DenseKernels.centredGram(x, means: means, y: y, yMean: yMean)
+        self.gram = gram
+        self.xty = xty
+        targetNorm = y.reduce(0) { $0 + ($1 - yMean) * ($1 - yMean) }
+        product = (0 ..< d).map { l in (0 ..< d).reduce(0) { $0 + gram[l * d + $1] * weights[$1] } }
+    }
+
+    mutating func sweep(_ weights: inout [Double], alpha: Double) -> (largestChange: Double, largestWeight: Double) {
+        let d = featureCount
+        var largestChange = 0.0, largestWeight = 0.0
+        gram.withUnsafeBufferPointer { gram in
+            product.withUnsafeMutableBufferPointer { product in
+                for j in 0 ..< d where gram[j * d + j] != 0 {
+                    let norm = gram[j * d + j]
+                    let old = weights[j]
+                    let updated = Self.threshold(xty[j] - product[j] + old * norm, alpha: alpha, norm: norm)
+                    weights[j] = updated
+                    if updated != old {
+                        let step = updated - old
+                        for l in 0 ..< d { product[l] += step * gram[j * d + l] }
+                    }
+                    largestChange = max(largestChange, abs(updated - old))
+                    largestWeight = max(largestWeight, abs(updated))
+                }
+            }
+        }
+        return (largestChange, largestWeight)
+    }
+
+    func dualityGap(_ weights: [Double], alpha: Double) -> Double {
+        var weightsTarget = 0.0, weightsProduct = 0.0
+        for j in 0 ..< featureCount {
+            weightsTarget += weights[j] * xty[j]
+            weightsProduct += weights[j] * product[j]
+        }
+        return Self.gap(
+            correlations: (0 ..< featureCount).map { xty[$0] - product[$0] },
+            residualNorm: targetNorm - 2 * weightsTarget + weightsProduct,
+            residualTarget: targetNorm - weightsTarget, weights: weights, alpha: alpha
+        )
+    }
+}
+
+/// The descent on the centred columns (column-major, so each coordinate step reads one
+/// contiguous column), keeping the residual R = y − Xw.
+private struct ColumnCoordinates: LassoCoordinates {
+    let featureCount: Int
+    let targetNorm: Double
+    let rows: Int
+    let columns: [Double]
+    let columnNorms: [Double]
+    let target: [Double]
+    var residual: [Double]
+
+    init(_ x: FeatureMatrixView, _ y: [Double], means: [Double], yMean: Double) {
+        let n = x.rows, d = x.columns
+        featureCount = d
+        rows = n
+        var columns = [Double](repeating: 0, count: n * d)
+        for row in 0 ..< n {
+            for j in 0 ..< d { columns[j * n + row] = x.values[row * d + j] - means[j] }
+        }
+        columnNorms = columns.withUnsafeBufferPointer { columns in
+            (0 ..< d).map { j in DenseKernels.dot(columns.baseAddress! + j * n, columns.baseAddress! + j * n, n) }
+        }
+        self.columns = columns
+        target = y.map { $0 - yMean }
+        residual = target
+        targetNorm = target.reduce(0) { $0 + $1 * $1 }
+    }
+
+    mutating func sweep(_ weights: inout [Double], alpha: Double) -> (largestChange: Double, largestWeight: Double) {
+        let n = rows
+        var largestChange = 0.0, largestWeight = 0.0
+        columns.withUnsafeBufferPointer { columns in
+            residual.withUnsafeMutableBufferPointer { residual in
+                for j in 0 ..< featureCount where columnNorms[j] != 0 {
+                    let column = columns.baseAddress! + j * n
+                    let old = weights[j]
+                    let correlation = DenseKernels.dot(column, residual.baseAddress!, n) + old * columnNorms[j]
+                    let updated = Self.threshold(correlation, alpha: alpha, norm: columnNorms[j])
+                    weights[j] = updated
+                    if updated != old {
+                        let step = old - updated
+                        for i in 0 ..< n { residual[i] += step * column[i] }
+                    }
+                    largestChange = max(largestChange, abs(updated - old))
+                    largestWeight = max(largestWeight, abs(updated))
+                }
+            }
+        }
+        return (largestChange, largestWeight)
+    }
+
+    func dualityGap(_ weights: [Double], alpha: Double) -> Double {
+        let n = rows
+        var correlations = [Double](repeating: 0, count: featureCount)
+        var residualNorm = 0.0, residualTarget = 0.0
+        columns.withUnsafeBufferPointer { columns in
+            residual.withUnsafeBufferPointer { residual in
+                for j in 0 ..< featureCount { correlations[j] = DenseKernels.dot(columns.baseAddress! + j * n, residual.baseAddress!, n) }
+                residualNorm = DenseKernels.dot(residual.baseAddress!, residual.baseAddress!, n)
+                target.withUnsafeBufferPointer { residualTarget = DenseKernels.dot(residual.baseAddress!, $0.baseAddress!, n) }
+            }
+        }
+        return Self.gap(correlations: correlations, residualNorm: residualNorm, residualTarget: residualTarget, weights: weights, alpha: alpha)
     }
 }

@@ -27,6 +27,8 @@ struct HistGradientBoosting: Sendable {
     let featureCount: Int
     /// Split gain summed per feature, normalised to sum to 1 (LightGBM's "gain" importance).
     let importances: [Double]
+    /// Threads for prediction (n_jobs; nil: every core).
+    let threadCount: Int?
 
     var iterationCount: Int { trees.count }
 
@@ -37,6 +39,7 @@ struct HistGradientBoosting: Sendable {
     ) throws(ModelError) {
         self.loss = loss
         featureCount = x.columns
+        threadCount = configuration.threadCount
         let k = loss.outputCount
         var random = SplitMix64(seed: SplitMix64.seed(from: configuration.randomState))
         let stopEarly = switch configuration.earlyStopping {
@@ -75,7 +78,7 @@ struct HistGradientBoosting: Sendable {
         var scores = stopEarly ? [-Self.meanLoss(rawValidation, yValidation, loss: loss)] : []
 
         let grower = HistogramTreeGrower(
-            binned: binnedTrain, rows: n, binner: binner,
+            binned: binnedTrain, rows: n, binner: binner, constantHessian: loss == .squaredError,
             parameters: HistogramGrowerParameters(
                 maxLeafNodes: configuration.maxLeafNodes ?? Int.max,
                 maxDepth: configuration.maxDepth ?? Int.max,
@@ -103,7 +106,9 @@ struct HistGradientBoosting: Sendable {
                 binnedValidation.withUnsafeBufferPointer { binned in
                     for i in 0..<validationRows.count {
                         for c in 0..<k {
-                            rawValidation[i * k + c] += iterationTrees[c].predictBinned(binned.baseAddress! + i * x.columns)
+                            rawValidation[i * k + c] += iterationTrees[c].predictBinned(
+                                binned.baseAddress!, row: i, rows: validationRows.count
+                            )
                         }
                     }
                 }
@@ -121,17 +126,27 @@ struct HistGradientBoosting: Sendable {
         control.progress(1)
     }
 
-    /// Row-major `rows × outputs` raw predictions (before the sigmoid or softmax).
+    /// Rows below which prediction runs on one core.
+    private static let parallelPredictionRows = 4_096
+
+    /// Row-major `rows × outputs` raw predictions (before the sigmoid or softmax). Rows are
+    /// independent, so blocks of them run on every core.
     func rawPredictions(_ x: FeatureMatrixView) -> [Double] {
         let k = loss.outputCount
         var raw = [Double](repeating: 0, count: x.rows * k)
-        x.values.withUnsafeBufferPointer { values in
-            for i in 0..<x.rows {
-                let row = values.baseAddress! + i * x.columns
-                for c in 0..<k {
-                    var sum = baseline[c]
-                    for iteration in trees { sum += iteration[c].predict(row) }
-                    raw[i * k + c] = sum
+        let blocks = x.rows >= Self.parallelPredictionRows ? TreeParallel.threadCount(threadCount) : 1
+        raw.withUnsafeMutableBufferPointer { raw in
+            let raw = raw.baseAddress!
+            x.values.withUnsafeBufferPointer { values in
+                TreeParallel.forEach(count: blocks, threads: blocks) { block in
+                    for i in (x.rows * block / blocks)..<(x.rows * (block + 1) / blocks) {
+                        let row = values.baseAddress! + i * x.columns
+                        for c in 0..<k {
+                            var sum = baseline[c]
+                            for iteration in trees { sum += iteration[c].predict(row) }
+                            raw[i * k + c] = sum
+                        }
+                    }
                 }
             }
         }

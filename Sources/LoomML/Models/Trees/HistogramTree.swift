@@ -32,12 +32,12 @@ struct HistogramTree: Sendable, Equatable {
         return value[node]
     }
 
-    /// The prediction for one row of binned data, given its bin codes.
+    /// The prediction for row `row` of column-major binned data of `rows` rows.
     @inline(__always)
-    func predictBinned(_ codes: UnsafePointer<UInt8>) -> Double {
+    func predictBinned(_ codes: UnsafePointer<UInt8>, row: Int, rows: Int) -> Double {
         var node = 0
         while feature[node] >= 0 {
-            node = Int(codes[Int(feature[node])] <= bin[node] ? left[node] : right[node])
+            node = Int(codes[Int(feature[node]) * rows + row] <= bin[node] ? left[node] : right[node])
         }
         return value[node]
     }

@@ -20,6 +20,7 @@ extension HistogramTreeGrower {
     ) -> [Split] {
         let d = self.d
         let blocks = rows.count * d >= Self.parallelHistogramWork ? min(d, threads) : 1
+        if rows != 0..<n { gatherGradients(rows: rows, pairs: pairs) }
         var best = [Split](repeating: Split(), count: nodes.count * d)
         best.withUnsafeMutableBufferPointer { best in
             let best = best.baseAddress!
@@ -40,33 +41,52 @@ extension HistogramTreeGrower {
     }
 
     /// The best split of `node` on feature `f`, or a split with feature −1 if none helps.
+    /// Two passes over the bins: the first scores every bin as a split point,
+    /// G_L²/(H_L+λ) + G_R²/(H_R+λ) (one SIMD2 division; −∞ where a side is too small), with
+    /// no dependence from one bin to the next but the running sums; the second finds the
+    /// first best score above the parent's, G²/(H+λ). Mixing the two in one loop, with its
+    /// early exits, made every bin wait on the previous one.
     private func bestSplit(_ node: Node, feature f: Int) -> Split {
         let histogram = histogramPool[node.histogram]
-        let sums = histogram.sums + f * NodeHistogram.binStride
-        let counts = histogram.counts + f * NodeHistogram.binStride
+        let first = f * NodeHistogram.binStride
+        let sums = histogram.sums + first
+        let candidates = max(binCounts[f] - 1, 0)
         let minLeaf = parameters.minSamplesLeaf
         let minHessian = HistogramGrowerParameters.minHessianToSplit
-        let l2 = parameters.l2Regularization + 1e-15
-        let parentLoss = node.gradient * node.gradient / (node.hessian + l2)
-        var best = Split()
-        var left = SIMD2<Double>()
-        var countLeft = 0
-        for b in 0..<max(binCounts[f] - 1, 0) {
-            // An empty bin moves no row: its split is the previous bin's, already weighed.
-            if counts[b] == 0 { continue }
-            left += sums[b]
-            countLeft += Int(counts[b])
-            if countLeft < minLeaf { continue }
-            if node.count - countLeft < minLeaf { break }
-            let hessianRight = node.hessian - left.y
-            if left.y < minHessian { continue }
-            if hessianRight < minHessian { break }
-            let gradientRight = node.gradient - left.x
-            let gain = left.x * left.x / (left.y + l2) + gradientRight * gradientRight / (hessianRight + l2) - parentLoss
-            if gain > best.gain && gain > 0 {
-                best = Split(feature: f, bin: b, gain: gain, leftGradient: left.x, leftHessian: left.y, leftCount: countLeft)
+        let l2 = SIMD2<Double>(repeating: parameters.l2Regularization + 1e-15)
+        let total = SIMD2(node.gradient, node.hessian)
+        let parentScore = node.gradient * node.gradient / (node.hessian + l2.x)
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: NodeHistogram.binStride) { scores in
+            var left = SIMD2<Double>()
+            var countLeft = 0
+            for b in 0..<candidates {
+                left += sums[b]
+                countLeft &+= histogram.count(first + b)
+                let right = total - left
+                // (G_L, G_R)² / (H_L + λ, H_R + λ)
+                let gradients = SIMD2(left.x, right.x), hessians = SIMD2(left.y, right.y)
+                let parts = gradients * gradients / (hessians + l2)
+                let allowed = countLeft >= minLeaf && node.count &- countLeft >= minLeaf
+                    && left.y >= minHessian && right.y >= minHessian
+                scores[b] = allowed ? parts.x + parts.y : -.infinity
             }
+            // Strictly greater: an empty bin repeats the previous bin's split and never wins.
+            var bestBin = -1, bestScore = parentScore
+            for b in 0..<candidates where scores[b] > bestScore {
+                bestScore = scores[b]
+                bestBin = b
+            }
+            guard bestBin >= 0 else { return Split() }
+            left = SIMD2()
+            countLeft = 0
+            for b in 0...bestBin {
+                left += sums[b]
+                countLeft += histogram.count(first + b)
+            }
+            return Split(
+                feature: f, bin: bestBin, gain: bestScore - parentScore, leftGradient: left.x, leftHessian: left.y,
+                leftCount: countLeft
+            )
         }
-        return best
     }
 }

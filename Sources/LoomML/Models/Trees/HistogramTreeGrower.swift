@@ -2,7 +2,9 @@
 // first), as scikit-learn's HistGradientBoosting `TreeGrower` and LightGBM do: the splittable
 // leaf with the largest gain is split next until `max_leaf_nodes` leaves exist. Each node's
 // split comes from per-feature histograms of (gradient, hessian, count) over its bins; only
-// the smaller child's histogram is built and the sibling's is the parent's minus it.
+// the smaller child's histogram is built and the sibling's is the parent's minus it. With
+// the squared error every hessian is 1, so a bin's hessian sum is its row count and no
+// separate counts are kept.
 //
 // gain = G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ), leaf value = −G/(H+λ) × learning_rate,
 // both children need `min_samples_leaf` rows and a hessian sum of at least 1e-3.
@@ -24,7 +26,7 @@ struct HistogramGrowerParameters: Sendable {
 
 /// Grows trees on one binned training set; owns its scratch memory (one per fit).
 final class HistogramTreeGrower {
-    /// Row-major bin codes: row i's d codes start at `binned + i * d`.
+    /// Column-major bin codes: feature f's codes of rows 0..<n start at `binned + f * n`.
     let binned: UnsafeMutablePointer<UInt8>
     let n: Int
     let d: Int
@@ -32,17 +34,23 @@ final class HistogramTreeGrower {
     let edges: [[Double]]
     let parameters: HistogramGrowerParameters
     let threads: Int
+    /// Every hessian is 1 (the squared error): histograms keep no counts.
+    let constantHessian: Bool
     /// The training rows of every node, each node a contiguous range (rows of one leaf
     /// stay together as the tree grows).
     let samples: UnsafeMutablePointer<Int32>
     /// Where partitioning puts a node's right-hand rows before copying them back.
     let scratch: UnsafeMutablePointer<Int32>
+    /// The gradient pairs of the node whose histogram is being built, in the order of its
+    /// rows in `samples`, so that every feature's pass reads them in sequence.
+    let ordered: UnsafeMutablePointer<SIMD2<Double>>
     var histogramPool: [NodeHistogram] = []
     var freeHistograms: [Int] = []
     /// Gain summed per feature over every split made, for importances.
     private(set) var gains: [Double]
 
-    init(binned codes: [UInt8], rows: Int, binner: FeatureBinner, parameters: HistogramGrowerParameters) {
+    /// `codes`: the binner's column-major codes of the `rows` training rows.
+    init(binned codes: [UInt8], rows: Int, binner: FeatureBinner, constantHessian: Bool, parameters: HistogramGrowerParameters) {
         n = rows
         d = binner.thresholds.count
         binned = .allocate(capacity: max(codes.count, 1))
@@ -51,8 +59,10 @@ final class HistogramTreeGrower {
         edges = binner.thresholds
         self.parameters = parameters
         threads = TreeParallel.threadCount(parameters.threadCount)
+        self.constantHessian = constantHessian
         samples = .allocate(capacity: max(rows, 1))
         scratch = .allocate(capacity: max(rows, 1))
+        ordered = .allocate(capacity: max(rows, 1))
         gains = [Double](repeating: 0, count: d)
     }
 
@@ -60,6 +70,7 @@ final class HistogramTreeGrower {
         binned.deallocate()
         samples.deallocate()
         scratch.deallocate()
+        ordered.deallocate()
         for histogram in histogramPool { histogram.deallocate() }
     }
 
