@@ -220,9 +220,17 @@ private struct ColumnCoordinates: LassoCoordinates {
         let n = x.rows, d = x.columns
         featureCount = d
         rows = n
-        var columns = [Double](repeating: 0, count: n * d)
-        for row in 0 ..< n {
-            for j in 0 ..< d { columns[j * n + row] = x.values[row * d + j] - means[j] }
+        // Column-major and centred: each coordinate step then reads one contiguous column.
+        let columns = [Double](unsafeUninitializedCapacity: n * d) { out, initialized in
+            x.values.withUnsafeBufferPointer { values in
+                means.withUnsafeBufferPointer { means in
+                    for row in 0 ..< n {
+                        let source = values.baseAddress! + row &* d
+                        for j in 0 ..< d { out[j &* n &+ row] = source[j] - means[j] }
+                    }
+                }
+            }
+            initialized = n * d
         }
         columnNorms = columns.withUnsafeBufferPointer { columns in
             (0 ..< d).map { j in DenseKernels.dot(columns.baseAddress! + j * n, columns.baseAddress! + j * n, n) }
