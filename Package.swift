@@ -98,7 +98,7 @@ let package = Package(
         .target(
             name: "LoomHTTP",
             dependencies: [
-                "LoomCoordinator", "LoomStore", "LoomWorkflow", "LoomML", "LoomColumnar", "LoomTLS",
+                "LoomCoordinator", "LoomStore", "LoomWire", "LoomWorkflow", "LoomML", "LoomColumnar", "LoomTLS",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

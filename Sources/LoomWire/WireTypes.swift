@@ -1,5 +1,8 @@
 /// A 128-bit identifier (RFC 9562 layout): job ids, instance ids, session ids. Kept here
 /// because LoomWire imports no Foundation; `bytes` converts to and from other UUID types.
+/// 16 bytes, laid out as Foundation's `uuid_t`.
+public typealias UUIDBytes = (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)
+
 public struct WireUUID: Hashable, Sendable, Comparable, CustomStringConvertible {
     public let high: UInt64
     public let low: UInt64
@@ -10,6 +13,7 @@ public struct WireUUID: Hashable, Sendable, Comparable, CustomStringConvertible 
     }
 
     /// 16 bytes in network order.
+    @inlinable
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 16 else { return nil }
         var high: UInt64 = 0
@@ -20,19 +24,44 @@ public struct WireUUID: Hashable, Sendable, Comparable, CustomStringConvertible 
         self.init(high: high, low: low)
     }
 
-    /// The canonical text form, 8-4-4-4-12 hex digits.
-    public init?(_ text: String) {
-        let digits = text.filter { $0 != "-" }
-        guard text.count == 36, digits.count == 32 else { return nil }
-        var bytes = [UInt8]()
-        var index = digits.startIndex
-        while index < digits.endIndex {
-            let next = digits.index(index, offsetBy: 2)
-            guard let byte = UInt8(digits[index..<next], radix: 16) else { return nil }
-            bytes.append(byte)
-            index = next
+    /// The 16 bytes in network order as a tuple: the layout of Foundation's `uuid_t`, so
+    /// that converting to and from `UUID` copies two words (the coordinator does it for
+    /// every message about a job).
+    @inlinable
+    public init(uuid: UUIDBytes) {
+        self = withUnsafeBytes(of: uuid) { raw in
+            WireUUID(high: UInt64(bigEndian: raw.loadUnaligned(as: UInt64.self)),
+                     low: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
         }
-        self.init(bytes: bytes)
+    }
+
+    @inlinable
+    public var uuid: UUIDBytes {
+        withUnsafeBytes(of: (high.bigEndian, low.bigEndian)) { $0.loadUnaligned(as: UUIDBytes.self) }
+    }
+
+    /// The canonical text form, 8-4-4-4-12 hex digits (either case).
+    public init?(_ text: some StringProtocol) {
+        var words: (high: UInt64, low: UInt64) = (0, 0)
+        var digits = 0
+        for (offset, byte) in text.utf8.enumerated() {
+            if offset == 8 || offset == 13 || offset == 18 || offset == 23 {
+                guard byte == UInt8(ascii: "-") else { return nil }
+                continue
+            }
+            let value: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = byte &- UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = byte &- UInt8(ascii: "a") &+ 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = byte &- UInt8(ascii: "A") &+ 10
+            default: return nil
+            }
+            if digits < 16 { words.high = words.high << 4 | UInt64(value) } else { words.low = words.low << 4 | UInt64(value) }
+            digits += 1
+            guard digits <= 32 else { return nil }
+        }
+        guard digits == 32 else { return nil }
+        self.init(high: words.high, low: words.low)
     }
 
     /// A random (version 4) UUID.

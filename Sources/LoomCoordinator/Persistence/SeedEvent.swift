@@ -58,8 +58,19 @@ struct CompletionSummary {
 
     var creditCost: Int64?
     var ingestion: Ingestion?
+    private static let ingestionKey = Array("\"ingestion\"".utf8)
+
+    /// The cost alone, for results without an ingestion: every job's completion passes
+    /// here, and Foundation's JSONSerialization builds objects for every key of it.
+    private struct Cost: Decodable {
+        var creditCost: Int64?
+    }
 
     init(_ bytes: [UInt8]) {
+        guard bytes.firstRange(of: Self.ingestionKey) != nil else {
+            creditCost = (try? JSONDecoder().decode(Cost.self, from: Data(bytes)))?.creditCost
+            return
+        }
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return }
         creditCost = (object["creditCost"] as? NSNumber)?.int64Value
         if let ingestion = object["ingestion"] as? [String: Any],

@@ -176,14 +176,9 @@ final class SessionRegistry: Sendable {
 }
 
 extension UUID {
-    init(wire: WireUUID) {
-        let b = wire.bytes
-        self.init(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
-    }
+    init(wire: WireUUID) { self.init(uuid: wire.uuid) }
 
-    var wire: WireUUID {
-        withUnsafeBytes(of: uuid) { WireUUID(bytes: Array($0))! }
-    }
+    var wire: WireUUID { WireUUID(uuid: uuid) }
 }
 
 extension WireChunkHash {

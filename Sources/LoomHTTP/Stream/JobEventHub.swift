@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdWebSocket
 import Logging
 import LoomStore
+import LoomWire
 import ServiceLifecycle
 import Synchronization
 
@@ -207,10 +208,20 @@ public final class JobEventHub: Service, Sendable {
         }
     }
 
+    /// Every coordinator reads every notification, most of them about jobs nobody here
+    /// follows: the id and seq are read from the bytes, without Foundation's UUID parser
+    /// (sscanf) or Character iteration.
     static func parse(_ payload: String) -> Notification? {
-        let parts = payload.split(separator: ":", maxSplits: 2)
-        guard let first = parts.first, let job = UUID(uuidString: String(first)) else { return nil }
-        return Notification(job: job, seq: parts.count >= 2 ? Int64(parts[1]) : nil, eventsJSON: parts.count == 3 ? parts[2] : nil)
+        let utf8 = payload.utf8
+        let idEnd = utf8.firstIndex(of: UInt8(ascii: ":")) ?? utf8.endIndex
+        guard let id = WireUUID(payload[..<idEnd]) else { return nil }
+        let job = UUID(uuid: id.uuid)
+        guard idEnd < utf8.endIndex else { return Notification(job: job, seq: nil, eventsJSON: nil) }
+        let seqStart = utf8.index(after: idEnd)
+        let seqEnd = utf8[seqStart...].firstIndex(of: UInt8(ascii: ":")) ?? utf8.endIndex
+        let seq = Int64(payload[seqStart..<seqEnd])
+        let events = seqEnd < utf8.endIndex ? payload[utf8.index(after: seqEnd)...] : nil
+        return Notification(job: job, seq: seq, eventsJSON: events)
     }
 
     // MARK: Reading the store

@@ -9,7 +9,7 @@ enum ClusterSQL {
     /// on a peek at 4 × $2 rows and the rows are locked after.
     static let leaseCapped = JobSQL.leaseStatement(candidates: """
         running AS (
-            SELECT user_id, count(*) AS n FROM jobs WHERE status = 'running' GROUP BY user_id
+            SELECT user_id, count(*) AS n FROM jobs WHERE status = 'running' AND lease_expires_at IS NOT NULL GROUP BY user_id
         ), peek AS (
             SELECT j.id, j.user_id, j.priority, j.run_at FROM jobs j
             WHERE j.status = 'queued' AND j.run_at <= now()

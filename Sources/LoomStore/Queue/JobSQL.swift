@@ -313,7 +313,8 @@ enum JobSQL {
     static let failTimedOut = """
         WITH overdue AS (
             SELECT id, lease_token FROM jobs
-            WHERE status = 'running' AND attempt_started_at + make_interval(secs => timeout_seconds) < now()
+            WHERE status = 'running' AND lease_expires_at IS NOT NULL
+              AND attempt_started_at + make_interval(secs => timeout_seconds) < now()
             ORDER BY id
             LIMIT $1
             FOR UPDATE SKIP LOCKED
