@@ -39,7 +39,7 @@ extension Coordinator {
     /// NOTIFY: a queued job wakes the dispatcher, a cancel request reaches the worker that
     /// runs the job at once, an operator's drain or undrain reaches the worker's session.
     /// (Events reach WebSocket clients through the HTTP layer's own hub, which listens on
-    /// `loom_events`, fed by a trigger on every stored event.)
+    /// `loom_events`, fed by a trigger on every stored event of a followed job.)
     func runListener(_ listener: PostgresListener) async {
         for await event in listener.events {
             if isStopping { break }

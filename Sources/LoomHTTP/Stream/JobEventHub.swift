@@ -9,8 +9,10 @@ import Synchronization
 /// Fans stored job events out to the live streams of this process.
 ///
 /// One per coordinator process. It LISTENs on `loom_events` on one connection of its own
-/// (every INSERT into job_events, by any coordinator, sends `JOB_ID:LAST_SEQ`, followed by
-/// the events themselves when they fit in a notification; migration 0006). For a job with
+/// (every INSERT into job_events of a followed job, by any coordinator, sends
+/// `JOB_ID:LAST_SEQ`, followed by the events themselves when they fit in a notification;
+/// migrations 0006 and 0008). A job is followed from its first subscriber's arrival on:
+/// reading its baseline follows it (`StreamSQL.follow`). For a job with
 /// subscribers, events that carry on from the last one fanned out are encoded once and
 /// handed to each subscriber in order, straight from the notification. Otherwise (they did
 /// not fit, or some are missing) it reads that job's new events once — one query per job
@@ -231,7 +233,7 @@ public final class JobEventHub: Service, Sendable {
         while true {
             do {
                 let seq = try await queue.pool.withConnection { connection in
-                    try connection.query(StreamSQL.lastSeq, [job]).first { row throws(PostgresError) in try row.decode(0, as: Int64.self) }
+                    try connection.query(StreamSQL.follow, [job]).first { row throws(PostgresError) in try row.decode(0, as: Int64.self) }
                 }
                 let (waiters, start) = state.withLock { state -> ([CheckedContinuation<Int64?, Never>], Bool) in
                     guard var channel = state.channels[job], channel.lastSeq == nil else { return ([], false) }
