@@ -98,4 +98,28 @@ struct MessageRoundTripTests {
         #expect(WireUUID(generated.description) == generated)
         #expect(generated.description.dropFirst(14).first == "4")
     }
+
+    @Test("UUID text: either case; anything but 32 hex digits with dashes after 8, 12, 16 and 20 is refused")
+    func uuidTextRefusals() {
+        let lower = "123e4567-e89b-42d3-a456-426614174000"
+        #expect(WireUUID(lower.uppercased()) == WireUUID(lower))
+        #expect(WireUUID(lower[...]) == WireUUID(lower))
+        for text in [
+            "", "123e4567e89b42d3a456426614174000", "123e4567-e89b-42d3-a456-42661417400",
+            "123e4567-e89b-42d3-a456-4266141740000", "123e4567-e89b-42d3-a456-42661417400g",
+            "123e456-7e89b-42d3-a456-426614174000", "123e4567-e89b-42d3-a456-426614174000-",
+            "{123e4567-e89b-42d3-a456-426614174000}", "123e4567-e89b-42d3-a456-4266141740é",
+        ] {
+            #expect(WireUUID(text) == nil, "\(text)")
+        }
+    }
+
+    @Test("UUIDs convert to and from the 16-byte tuple in network order")
+    func uuidTuple() {
+        let uuid = WireUUID(high: 0x0102_0304_0506_0708, low: 0x090A_0B0C_0D0E_0F10)
+        let tuple = uuid.uuid
+        #expect(withUnsafeBytes(of: tuple) { Array($0) } == Array(1...16))
+        #expect(WireUUID(uuid: tuple) == uuid)
+        #expect(WireUUID(bytes: Array(1...16) as [UInt8]) == uuid)
+    }
 }
