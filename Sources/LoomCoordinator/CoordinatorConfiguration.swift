@@ -40,7 +40,7 @@ public struct CoordinatorConfiguration: Sendable {
     public var maxWriteBatch: Int = 2_000
     /// Ordered write queues flushed side by side (a job's writes stay in one): each holds
     /// a connection while it flushes, so keep this below `poolSize`.
-    public var writeLanes: Int = 4
+    public var writeLanes: Int = 2
 
     public init(secret: ClusterSecret, databaseURL: String) {
         self.secret = secret

@@ -1,4 +1,5 @@
 import Foundation
+import LoomStore
 import LoomWire
 import Testing
 

@@ -131,43 +131,47 @@ enum JobSQL {
     /// statement has locked (its completion or reclaim is being written) is not waited for:
     /// a heartbeat must never queue behind writes, or leases would expire under load.
     static let heartbeat = """
-        WITH mine AS (
-            SELECT id, cancel_requested FROM jobs
-            WHERE lease_owner = $1 AND status = 'running' AND id = ANY ($3::uuid[])
+        WITH listed AS MATERIALIZED (
+            SELECT DISTINCT h.id FROM unnest($3::uuid[]) AS h(id)
+        ), mine AS (
+            SELECT j.id, j.cancel_requested FROM listed h JOIN jobs j ON j.id = h.id
+            WHERE j.lease_owner = $1 AND j.status = 'running'
         ), extended AS (
             UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $2)
             WHERE id IN (
-                SELECT id FROM jobs WHERE lease_owner = $1 AND status = 'running' AND id = ANY ($3::uuid[])
-                FOR NO KEY UPDATE SKIP LOCKED)
+                SELECT j.id FROM listed h JOIN jobs j ON j.id = h.id
+                WHERE j.lease_owner = $1 AND j.status = 'running'
+                FOR NO KEY UPDATE OF j SKIP LOCKED)
             RETURNING id
         ), seen AS (
             UPDATE workers SET last_heartbeat_at = now() WHERE instance_id = $1 RETURNING 1
         )
         SELECT coalesce((SELECT array_agg(id) FROM mine WHERE cancel_requested), '{}'),
-               coalesce((SELECT array_agg(h) FROM unnest($3::uuid[]) h WHERE h NOT IN (SELECT id FROM mine)), '{}'),
+               coalesce((SELECT array_agg(h.id) FROM listed h WHERE NOT EXISTS (
+                   SELECT 1 FROM jobs j WHERE j.id = h.id AND j.lease_owner = $1 AND j.status = 'running')), '{}'),
                (SELECT count(*) FROM seen), (SELECT count(*) FROM extended)
         """
 
     /// Completes many jobs at once (group commit): $1 ids, $2 tokens, $3 actual costs.
     /// Each is charged its actual cost, at most what it reserved; the rest of the
     /// reservation goes back to the user. Returns the ids that were still held.
+    ///
+    /// Each listed job is found by a probe of the primary key, and its reservation by one of
+    /// the ledger's (job, kind) index: the work grows with the batch, where joining the list
+    /// with the rows it matched compared every pair (a group of 700 cost 0.7 ms a job).
     static let complete = """
-        WITH input AS (
-            SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[]) AS t(id, token, cost)
-        ), reservations AS (
-            SELECT l.job_id, -l.amount AS reserved FROM credit_ledger l
-            WHERE l.job_id IN (SELECT id FROM input) AND l.kind = 'reserve'
-        ), done AS (
+        WITH done AS (
             UPDATE jobs j SET
                 status = 'completed',
                 completed_at = now(),
                 lease_expires_at = NULL,
                 credit_cost = least(greatest(i.cost, 0), coalesce(r.reserved, 0)),
                 event_seq = j.event_seq + 1
-            FROM input i LEFT JOIN reservations r ON r.job_id = i.id
-            -- = ANY on the array gives the planner the primary key to probe; a join on the
-            -- unnest alone can make it scan every running job.
-            WHERE j.id = ANY ($1::uuid[]) AND j.id = i.id AND j.lease_token = i.token AND j.status = 'running'
+            FROM unnest($1::uuid[], $2::bigint[], $3::bigint[]) AS i(id, token, cost)
+            LEFT JOIN LATERAL (
+                SELECT -l.amount AS reserved FROM credit_ledger l WHERE l.job_id = i.id AND l.kind = 'reserve'
+            ) r ON true
+            WHERE j.id = i.id AND j.lease_token = i.token AND j.status = 'running'
             RETURNING j.id, j.user_id, j.credit_cost, coalesce(r.reserved, 0) AS reserved, j.event_seq
         ), charged AS (
             INSERT INTO credit_ledger (user_id, job_id, kind, amount)
@@ -309,13 +313,13 @@ enum JobSQL {
         """
 
     /// Fails running jobs whose attempt outlived their timeout, at most $1 of them. Their
-    /// workers learn it from the next heartbeat (the job is no longer held) and stop.
+    /// workers learn it from the next heartbeat (the job is no longer held) and stop. In no
+    /// particular order: ordered by id, the planner walked the primary key through every job.
     static let failTimedOut = """
         WITH overdue AS (
             SELECT id, lease_token FROM jobs
             WHERE status = 'running' AND lease_expires_at IS NOT NULL
               AND attempt_started_at + make_interval(secs => timeout_seconds) < now()
-            ORDER BY id
             LIMIT $1
             FOR UPDATE SKIP LOCKED
         ), timed_out AS (
@@ -375,7 +379,7 @@ enum JobSQL {
         ), bumped AS (
             UPDATE jobs j SET event_seq = j.event_seq + c.n
             FROM counts c
-            WHERE j.id = ANY ($1::uuid[]) AND j.id = c.job_id AND j.lease_token = c.token AND j.status = 'running'
+            WHERE j.id = c.job_id AND j.lease_token = c.token AND j.status = 'running'
             RETURNING j.id, j.lease_token, j.event_seq AS last, c.n
         )
         INSERT INTO job_events (job_id, seq, type, payload)
