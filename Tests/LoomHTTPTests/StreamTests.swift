@@ -79,6 +79,40 @@ struct StreamTests {
         }
     }
 
+    @Test("events of a job no stream follows are not announced; a job's first client follows it, and later events reach it live")
+    func onlyFollowedJobsAnnounce() async throws {
+        try await withServer { server in
+            let (user, token) = try await makeUser(server.services)
+            let worker = FakeWorker(queue: server.services.queue)
+            let watched = try await worker.startJob(for: user.id)
+            let unwatched = try await worker.startJob(for: user.id)
+            async let watchedStream = readStream(server.streamURL(job: watched.jobID), token: token)
+            #expect(await eventually {
+                server.hub.progress(of: watched.jobID).map { $0.lastSeq != nil && !$0.reading } ?? false
+            })
+            let notified = server.hub.metrics.notifications
+            // Notifications arrive in commit order: had the first been announced, it would
+            // have arrived before the second's.
+            try await worker.emit(unwatched, count: 1)
+            try await worker.emit(watched, count: 1)
+            #expect(await eventually { server.hub.metrics.fannedOut == 1 })
+            #expect(server.hub.metrics.notifications == notified + 1, "only the followed job's event was announced")
+
+            async let unwatchedStream = readStream(server.streamURL(job: unwatched.jobID), token: token)
+            #expect(await eventually {
+                server.hub.progress(of: unwatched.jobID).map { $0.lastSeq != nil && !$0.reading } ?? false
+            })
+            let fetches = server.hub.metrics.fetches
+            try await worker.emit(unwatched, count: 1, first: 1)
+            #expect(await eventually { server.hub.metrics.fannedOut == 2 })
+            #expect(server.hub.metrics.fetches == fetches, "the newly followed job's event came with its notification")
+            try await worker.complete(watched)
+            try await worker.complete(unwatched)
+            expectComplete(try await watchedStream, through: 3)
+            expectComplete(try await unwatchedStream, through: 4)
+        }
+    }
+
     @Test("?after=SEQ resumes after SEQ; a finished job's stream is its history, then a close")
     func resumeAfter() async throws {
         try await withServer { server in
