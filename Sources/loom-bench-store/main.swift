@@ -46,7 +46,8 @@ func commitLatency() async throws -> Double {
 
 func reset(jobs count: Int) async throws {
     try await setupPool.withConnection { connection in
-        try connection.execute("TRUNCATE jobs, job_events, job_nodes, artifacts, credit_ledger RESTART IDENTITY")
+        // CASCADE: every table that references jobs (job_events has no foreign key; see 0005).
+        try connection.execute("TRUNCATE jobs, job_events, credit_ledger RESTART IDENTITY CASCADE")
         _ = try connection.query(
             """
             INSERT INTO jobs (id, user_id, kind, status, credit_estimate, run_at)
