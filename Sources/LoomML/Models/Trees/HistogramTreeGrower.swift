@@ -31,6 +31,8 @@ final class HistogramTreeGrower {
     let n: Int
     let d: Int
     let binCounts: [Int]
+    /// The bins of all features together (the bins a node's split search scores).
+    let binTotal: Int
     let edges: [[Double]]
     let parameters: HistogramGrowerParameters
     let threads: Int
@@ -56,6 +58,7 @@ final class HistogramTreeGrower {
         binned = .allocate(capacity: max(codes.count, 1))
         binned.initialize(from: codes, count: codes.count)
         binCounts = binner.binCounts
+        binTotal = binCounts.reduce(0, +)
         edges = binner.thresholds
         self.parameters = parameters
         threads = TreeParallel.threadCount(parameters.threadCount)
@@ -123,9 +126,7 @@ final class HistogramTreeGrower {
             let parent = splittable.remove(at: bestIndex)
             let split = parent.split
             gains[split.feature] += split.gain
-            tree.feature[parent.id] = Int32(split.feature)
-            tree.bin[parent.id] = UInt8(split.bin)
-            tree.threshold[parent.id] = edges[split.feature][split.bin]
+            tree.split(parent.id, feature: split.feature, bin: split.bin, threshold: edges[split.feature][split.bin])
             partition(parent)
             let middle = parent.start + split.leftCount
             let rightGradient = parent.gradient - split.leftGradient
@@ -140,8 +141,6 @@ final class HistogramTreeGrower {
                 gradient: rightGradient, hessian: rightHessian,
                 id: tree.addLeaf(value: nodeValue(rightGradient, rightHessian)), histogram: -1
             )
-            tree.left[parent.id] = Int32(left.id)
-            tree.right[parent.id] = Int32(right.id)
 
             if leaves.count + splittable.count + 2 >= parameters.maxLeafNodes {
                 releaseHistogram(parent.histogram)
@@ -177,10 +176,10 @@ final class HistogramTreeGrower {
                 }
             }
         }
-        for i in tree.value.indices { tree.value[i] *= parameters.learningRate }
+        for i in tree.nodes.indices { tree.nodes[i].value *= parameters.learningRate }
         raw.withUnsafeMutableBufferPointer { raw in
             for leaf in leaves {
-                let value = tree.value[leaf.id]
+                let value = tree.nodes[leaf.id].value
                 for p in leaf.start..<leaf.end { raw[Int(samples[p]) * stride + offset] += value }
             }
         }
