@@ -12,8 +12,6 @@ extension HistogramTreeGrower {
     /// more than it saves. The split search alone, about 10,000 bins for two children of
     /// 20 features, is enough to share.
     static let parallelWork = 20_000
-    /// Feature blocks per thread: a thread that wakes late still finds blocks left to take.
-    static let blocksPerThread = 4
 
     /// Builds histogram `histogram` over the rows `samples[rows]`; when `parent` is given,
     /// turns the parent's histogram into parent − built (the sibling's); then returns the
@@ -24,14 +22,16 @@ extension HistogramTreeGrower {
     ) -> [Split] {
         let d = self.d
         let work = rows.count * d + 2 * nodes.count * binTotal
-        let blocks = work >= Self.parallelWork ? min(d, threads * Self.blocksPerThread) : 1
+        // One block per quad of features: a thread that wakes late still finds quads to take.
+        let blocks = work >= Self.parallelWork ? quadCount : 1
         if rows != 0..<n { gatherGradients(rows: rows, pairs: pairs) }
         var best = [Split](repeating: Split(), count: nodes.count * d)
         best.withUnsafeMutableBufferPointer { best in
             let best = best.baseAddress!
             TreeParallel.forEach(count: blocks, threads: threads) { block in
-                let features = (d * block / blocks)..<(d * (block + 1) / blocks)
-                accumulate(histogram, rows: rows, pairs: pairs, features: features)
+                let quadRange = (quadCount * block / blocks)..<(quadCount * (block + 1) / blocks)
+                let features = (4 * quadRange.lowerBound)..<min(d, 4 * quadRange.upperBound)
+                accumulate(histogram, rows: rows, pairs: pairs, quads: quadRange)
                 if let parent { subtract(histogram, from: parent, features: features) }
                 for (i, node) in nodes.enumerated() {
                     for f in features { best[i * d + f] = bestSplit(node, feature: f) }

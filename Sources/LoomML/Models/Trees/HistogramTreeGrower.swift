@@ -26,8 +26,11 @@ struct HistogramGrowerParameters: Sendable {
 
 /// Grows trees on one binned training set; owns its scratch memory (one per fit).
 final class HistogramTreeGrower {
-    /// Column-major bin codes: feature f's codes of rows 0..<n start at `binned + f * n`.
-    let binned: UnsafeMutablePointer<UInt8>
+    /// Features in quads: the bin codes of features 4q…4q+3 of row r are the four bytes of
+    /// `quads[q * n + r]` (feature 4q in the lowest; the last quad is padded with code 0).
+    /// A histogram pass reads one word per row for four features, and a partition one byte.
+    let quads: UnsafeMutablePointer<UInt32>
+    let quadCount: Int
     let n: Int
     let d: Int
     let binCounts: [Int]
@@ -55,8 +58,15 @@ final class HistogramTreeGrower {
     init(binned codes: [UInt8], rows: Int, binner: FeatureBinner, constantHessian: Bool, parameters: HistogramGrowerParameters) {
         n = rows
         d = binner.thresholds.count
-        binned = .allocate(capacity: max(codes.count, 1))
-        binned.initialize(from: codes, count: codes.count)
+        quadCount = (d + 3) / 4
+        quads = .allocate(capacity: max(quadCount * rows, 1))
+        for q in 0..<quadCount {
+            for r in 0..<rows {
+                var word: UInt32 = 0
+                for lane in 0..<min(4, d - 4 * q) { word |= UInt32(codes[(4 * q + lane) * rows + r]) << (8 * lane) }
+                quads[q * rows + r] = word
+            }
+        }
         binCounts = binner.binCounts
         binTotal = binCounts.reduce(0, +)
         edges = binner.thresholds
@@ -70,7 +80,7 @@ final class HistogramTreeGrower {
     }
 
     deinit {
-        binned.deallocate()
+        quads.deallocate()
         samples.deallocate()
         scratch.deallocate()
         ordered.deallocate()
