@@ -16,15 +16,14 @@ extension HistogramTreeGrower {
         let bounds = (0...blocks).map { node.start + node.count * $0 / blocks }
         var leftCounts = [Int](repeating: 0, count: blocks)
         let feature = node.split.feature, threshold = UInt8(node.split.bin)
-        let column = UnsafePointer(quads + feature / 4 * n), shift = UInt32(8 * (feature % 4))
-        let samples = self.samples, scratch = self.scratch
+        let column = UnsafePointer(binned + feature * n), samples = self.samples, scratch = self.scratch
         leftCounts.withUnsafeMutableBufferPointer { leftCounts in
             let leftCounts = leftCounts.baseAddress!
             TreeParallel.forEach(count: blocks, threads: blocks) { block in
                 var left = bounds[block], right = bounds[block]
                 for p in bounds[block]..<bounds[block + 1] {
                     let row = samples[p]
-                    let isLeft = UInt8(truncatingIfNeeded: column[Int(row)] >> shift) <= threshold ? 1 : 0
+                    let isLeft = column[Int(row)] <= threshold ? 1 : 0
                     samples[left] = row
                     scratch[right] = row
                     left &+= isLeft

@@ -26,9 +26,13 @@ struct HistogramGrowerParameters: Sendable {
 
 /// Grows trees on one binned training set; owns its scratch memory (one per fit).
 final class HistogramTreeGrower {
-    /// Features in quads: the bin codes of features 4q…4q+3 of row r are the four bytes of
-    /// `quads[q * n + r]` (feature 4q in the lowest; the last quad is padded with code 0).
-    /// A histogram pass reads one word per row for four features, and a partition one byte.
+    /// Column-major bin codes: feature f's codes of rows 0..<n start at `binned + f * n`
+    /// (what a partition reads: one feature of the node's rows).
+    let binned: UnsafeMutablePointer<UInt8>
+    /// The same codes in quads of features, for the histograms: the codes of features
+    /// 4q…4q+3 of row r are the four bytes of `quads[q * n + r]` (feature 4q in the
+    /// lowest; the last quad is padded with code 0), so a histogram pass reads one word per
+    /// row for four features.
     let quads: UnsafeMutablePointer<UInt32>
     let quadCount: Int
     let n: Int
@@ -58,6 +62,8 @@ final class HistogramTreeGrower {
     init(binned codes: [UInt8], rows: Int, binner: FeatureBinner, constantHessian: Bool, parameters: HistogramGrowerParameters) {
         n = rows
         d = binner.thresholds.count
+        binned = .allocate(capacity: max(codes.count, 1))
+        binned.initialize(from: codes, count: codes.count)
         quadCount = (d + 3) / 4
         quads = .allocate(capacity: max(quadCount * rows, 1))
         for q in 0..<quadCount {
@@ -80,6 +86,7 @@ final class HistogramTreeGrower {
     }
 
     deinit {
+        binned.deallocate()
         quads.deallocate()
         samples.deallocate()
         scratch.deallocate()
