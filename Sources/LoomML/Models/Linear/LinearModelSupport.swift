@@ -101,9 +101,9 @@ enum DenseKernels {
     }
 
     /// Rows of a row-major matrix read column by column while they stay in the L1 cache
-    /// (32 KB at 16 features): a column's sum then runs in a register, where summing whole
+    /// (20 KB at 20 features): a column's sum then runs in a register, where summing whole
     /// rows into an array of sums made every addition a load and a store.
-    static let tileRows = 256
+    static let tileRows = 128
 
     /// Calls `body` with consecutive ranges of at most `tileRows` rows covering `rows`.
     @inline(__always)
