@@ -58,20 +58,23 @@ extension HistogramTreeGrower {
         let l2 = SIMD2<Double>(repeating: parameters.l2Regularization + 1e-15)
         let total = SIMD2(node.gradient, node.hessian)
         let parentScore = node.gradient * node.gradient / (node.hessian + l2.x)
-        let limits = SIMD4(
-            Double(parameters.minSamplesLeaf), Double(parameters.minSamplesLeaf),
-            HistogramGrowerParameters.minHessianToSplit, HistogramGrowerParameters.minHessianToSplit
-        )
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: NodeHistogram.binStride) { scores in
             let scores = scores.baseAddress!
+            let minLeaf = Double(parameters.minSamplesLeaf), minHessian = HistogramGrowerParameters.minHessianToSplit
             if let counts = histogram.counts.map({ UnsafePointer($0 + first) }) {
-                Self.score(sums, candidates, total: total, count: Double(node.count), limits: limits, l2: l2, into: scores) {
-                    Double(counts[$0])
+                let limits = SIMD4(minLeaf, minLeaf, minHessian, minHessian), count = Double(node.count)
+                // Row counts summed as doubles, exactly (they stay far below 2⁵³), so that
+                // the four limits are one vector comparison.
+                var countLeft = 0.0
+                Self.score(sums, candidates, total: total, l2: l2, into: scores) { left, right, b in
+                    countLeft += Double(counts[b])
+                    return all(SIMD4(countLeft, count - countLeft, left.y, right.y) .>= limits)
                 }
             } else {
-                // Every hessian is 1: a bin's hessian sum is its row count.
-                Self.score(sums, candidates, total: total, count: Double(node.count), limits: limits, l2: l2, into: scores) {
-                    sums[$0].y
+                // Every hessian is 1: a side's hessian sum is its row count, exactly, and
+                // min_samples_leaf (at least 1) is the stricter limit.
+                Self.score(sums, candidates, total: total, l2: l2, into: scores) { left, right, _ in
+                    all(SIMD2(left.y, right.y) .>= SIMD2(repeating: minLeaf))
                 }
             }
             // Strictly greater: an empty bin repeats the previous bin's split and never wins.
@@ -95,26 +98,22 @@ extension HistogramTreeGrower {
     }
 
     /// Scores each of the first `candidates` bins as a split point (the rows of bins 0...b
-    /// go left): G_L²/(H_L+λ) + G_R²/(H_R+λ), as one SIMD2 division, or −∞ where a side has
-    /// fewer than `limits[0]` rows or a hessian sum under `limits[2]`. `binCount(b)` is the
-    /// number of rows in bin b; row counts are summed as doubles, exactly (they stay far
-    /// below 2⁵³), so that the four limits are one vector comparison and no bin branches.
+    /// go left): G_L²/(H_L+λ) + G_R²/(H_R+λ), as one SIMD2 division, or −∞ where
+    /// `allowed(left, right, b)` (the sides' (G, H) sums) says a side is too small. `allowed`
+    /// is called for b in order.
     @inline(__always)
     private static func score(
-        _ sums: UnsafePointer<SIMD2<Double>>, _ candidates: Int, total: SIMD2<Double>, count: Double, limits: SIMD4<Double>,
-        l2: SIMD2<Double>, into scores: UnsafeMutablePointer<Double>, binCount: (Int) -> Double
+        _ sums: UnsafePointer<SIMD2<Double>>, _ candidates: Int, total: SIMD2<Double>, l2: SIMD2<Double>,
+        into scores: UnsafeMutablePointer<Double>, allowed: (SIMD2<Double>, SIMD2<Double>, Int) -> Bool
     ) {
         var left = SIMD2<Double>()
-        var countLeft = 0.0
         for b in 0..<candidates {
             left += sums[b]
-            countLeft += binCount(b)
             let right = total - left
             // (G_L, G_R)² / (H_L + λ, H_R + λ)
             let gradients = SIMD2(left.x, right.x), hessians = SIMD2(left.y, right.y)
             let parts = gradients * gradients / (hessians + l2)
-            let allowed = all(SIMD4(countLeft, count - countLeft, left.y, right.y) .>= limits)
-            scores[b] = allowed ? parts.x + parts.y : -.infinity
+            scores[b] = allowed(left, right, b) ? parts.x + parts.y : -.infinity
         }
     }
 }
