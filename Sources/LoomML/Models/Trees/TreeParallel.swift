@@ -1,6 +1,8 @@
 // TreeParallel: runs independent pieces of work (the trees of a forest, the features of a
-// presort) on a fixed number of threads. Each worker takes the next index from a shared
-// counter, so the result of index i never depends on which thread computed it.
+// presort, the feature quads of a boosting tree's node) on a fixed number of threads. Each
+// worker takes the next index from a shared counter, so the result of index i never
+// depends on which thread computed it. Short loops that cannot fail run on `SpinningTeam`,
+// whose helpers stay awake between loops; the rest on Dispatch's threads.
 
 import Dispatch
 import Foundation
