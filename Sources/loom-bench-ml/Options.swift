@@ -3,11 +3,14 @@ import Foundation
 /// Command-line options: `--only ALGORITHM` (repeatable) runs just those algorithms, so one
 /// model can be measured without the slow forests; `--runs N` times every fit and predict
 /// N times and reports the median and the best; `--quoted` skips scikit-learn's measurement
-/// and shows the issue's quoted times instead.
+/// and shows the issue's quoted times instead; `--fingerprint` prints a hash of each model's
+/// test predictions (probabilities for classifiers), so a change meant to leave a fit
+/// unchanged can be checked bit for bit against the build before it.
 struct Options {
     var only: Set<String> = []
     var runs: Int?
     var quoted = false
+    var fingerprint = false
 
     init(_ arguments: [String]) {
         var rest = arguments[...]
@@ -21,6 +24,8 @@ struct Options {
                 runs = count
             case "--quoted":
                 quoted = true
+            case "--fingerprint":
+                fingerprint = true
             case "--help", "-h":
                 Self.usage(nil)
             default:
@@ -34,10 +39,11 @@ struct Options {
     static func usage(_ problem: String?) -> Never {
         if let problem { print("loom-bench-ml: \(problem)") }
         print("""
-            usage: loom-bench-ml [--only ALGORITHM]... [--runs N] [--quoted]
+            usage: loom-bench-ml [--only ALGORITHM]... [--runs N] [--quoted] [--fingerprint]
               --only ALGORITHM  run only this algorithm (repeatable), e.g. gradient_boosting, knn, kmeans
               --runs N          time each fit and predict N times; print the median and the best
               --quoted          do not run scikit-learn; compare with the issue's quoted times
+              --fingerprint     print a hash of each model's test predictions (bit patterns)
             """)
         exit(problem == nil ? 0 : 2)
     }

@@ -34,3 +34,13 @@ func processCPUSeconds() -> Double {
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
+
+/// FNV-1a over the bit patterns of `values`: equal only if every prediction is identical.
+func fingerprint(_ values: [Double]) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for value in values {
+        hash ^= value.bitPattern
+        hash = hash &* 0x0000_0100_0000_01b3
+    }
+    return String(hash, radix: 16)
+}

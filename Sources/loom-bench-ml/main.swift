@@ -141,6 +141,7 @@ if !classificationCases.isEmpty {
         let timed = isKNN ? (predict.seconds, predict.cpu) : (fit.seconds, fit.cpu)
         report(benchCase.name, loom: timed, predict: predict.seconds, metric: ClassificationMetrics.accuracy(data), metricFormat: "%.4f", scikit: scikit)
         reportBest(fit: fit.best, predict: predict.best)
+        if options.fingerprint { print("  fingerprint of the test probabilities: " + fingerprint(try model.predictProbabilities(test))) }
     }
 }
 
@@ -171,6 +172,7 @@ if !regressionCases.isEmpty {
         let timed = isKNN ? (predict.seconds, predict.cpu) : (fit.seconds, fit.cpu)
         report(benchCase.name, loom: timed, predict: predict.seconds, metric: r2, metricFormat: "%.4f", scikit: scikit)
         reportBest(fit: fit.best, predict: predict.best)
+        if options.fingerprint { print("  fingerprint of the test predictions: " + fingerprint(predict.result)) }
     }
 }
 

@@ -207,6 +207,33 @@ enum Agreement {
         #expect(Agreement.largestRelativeDifference(automatic.coefficients, solutions[1]) < 1e-6)
     }
 
+    /// 20,000 rows: the column form's copy, norms and gaps run by blocks of rows on both
+    /// cores, and its fused sweep must reach the Gram form's solution (a feature with a
+    /// large mean and one of pure noise, which the penalty zeroes).
+    @Test func lassoFormsAgreeOnManyRows() throws {
+        var random = SplitMix64(seed: 21)
+        let rows = 20_000, columns = 5
+        var values: [Double] = [], y: [Double] = []
+        for _ in 0 ..< rows {
+            let row = (0 ..< columns).map { _ in random.nextDouble() * 2 - 1 }
+            values += [row[0], row[1] + 1_000, row[2], row[3], row[4]]
+            y.append(3 * row[0] - 2 * row[1] + 0.5 * row[2] + 7 + 0.1 * (random.nextDouble() - 0.5))
+        }
+        let x = try FeatureMatrixView(values: values, rows: rows, columns: columns)
+        var solutions: [[Double]] = []
+        for precompute in [true, false] {
+            var configuration = LassoRegression.Configuration(alpha: 0.01, maxIterations: 10_000, tolerance: 1e-10)
+            configuration.precompute = precompute
+            var model = LassoRegression(configuration)
+            try model.fit(x, y, control: .none)
+            #expect(model.converged)
+            solutions.append(model.coefficients + [model.intercept])
+        }
+        #expect(Agreement.largestRelativeDifference(solutions[0], solutions[1]) < 1e-6)
+        #expect(abs(solutions[1][0] - 3 * 0.99) < 0.01, "coefficients \(solutions[1])")
+        #expect(solutions[1][4] == 0)
+    }
+
     @Test func collinearFeaturesFallBackToTheMinimumNormSolution() throws {
         // y = 1 + 2a + 3b with a duplicated: lstsq splits a's weight evenly between copies.
         var values: [Double] = [], targets: [Double] = []

@@ -206,35 +206,72 @@ private struct GramCoordinates: LassoCoordinates {
 }
 
 /// The descent on the centred columns (column-major, so each coordinate step reads one
-/// contiguous column), keeping the residual R = y − Xw.
+/// contiguous column), keeping the residual R = y − Xw. The copy is written by blocks of
+/// rows on every core, and the same pass sums each column's squared norm and its
+/// correlation with the centred target (the correlations while every coefficient is 0, for
+/// the first duality gap). A sweep updates the residual for one coordinate in the same pass
+/// as it takes the next coordinate's correlation.
 private struct ColumnCoordinates: LassoCoordinates {
     let featureCount: Int
     let targetNorm: Double
     let rows: Int
     let columns: [Double]
     let columnNorms: [Double]
+    /// The coordinates with a nonzero column (a constant feature's coefficient stays 0).
+    let active: [Int]
+    /// (X − mean)ᵀ(y − ȳ).
+    let targetCorrelations: [Double]
     let target: [Double]
     var residual: [Double]
+    /// No coefficient has changed yet: the residual is still the centred target.
+    var residualIsTarget = true
 
     init(_ x: FeatureMatrixView, _ y: [Double], means: [Double], yMean: Double) {
         let n = x.rows, d = x.columns
         featureCount = d
         rows = n
-        // Column-major and centred: each coordinate step then reads one contiguous column.
+        let blocks = DenseKernels.rowBlocks(n)
+        // Per block of rows: d squared norms, then d correlations with the target.
+        var partial = [Double](repeating: 0, count: blocks.count * 2 * d)
         let columns = [Double](unsafeUninitializedCapacity: n * d) { out, initialized in
             x.values.withUnsafeBufferPointer { values in
                 means.withUnsafeBufferPointer { means in
-                    for row in 0 ..< n {
-                        let source = values.baseAddress! + row &* d
-                        for j in 0 ..< d { out[j &* n &+ row] = source[j] - means[j] }
+                    y.withUnsafeBufferPointer { y in
+                        partial.withUnsafeMutableBufferPointer { partial in
+                            let out = out, partial = partial
+                            RowParallel.run(blocks) { block, rows in
+                                let norms = partial.baseAddress! + block * 2 * d, correlations = norms + d
+                                DenseKernels.forEachTile(rows) { tile in
+                                    for j in 0 ..< d {
+                                        let mean = means[j], column = out.baseAddress! + j &* n
+                                        var norm = 0.0, correlation = 0.0
+                                        for row in tile {
+                                            let centred = values[row &* d &+ j] - mean
+                                            column[row] = centred
+                                            norm += centred * centred
+                                            correlation += centred * (y[row] - yMean)
+                                        }
+                                        norms[j] += norm
+                                        correlations[j] += correlation
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
             initialized = n * d
         }
-        columnNorms = columns.withUnsafeBufferPointer { columns in
-            (0 ..< d).map { j in DenseKernels.dot(columns.baseAddress! + j * n, columns.baseAddress! + j * n, n) }
+        var norms = [Double](repeating: 0, count: d), correlations = [Double](repeating: 0, count: d)
+        for block in blocks.indices {
+            for j in 0 ..< d {
+                norms[j] += partial[block * 2 * d + j]
+                correlations[j] += partial[block * 2 * d + d + j]
+            }
         }
+        columnNorms = norms
+        targetCorrelations = correlations
+        active = (0 ..< d).filter { norms[$0] != 0 }
         self.columns = columns
         target = y.map { $0 - yMean }
         residual = target
@@ -244,37 +281,70 @@ private struct ColumnCoordinates: LassoCoordinates {
     mutating func sweep(_ weights: inout [Double], alpha: Double) -> (largestChange: Double, largestWeight: Double) {
         let n = rows
         var largestChange = 0.0, largestWeight = 0.0
+        guard let first = active.first else { return (0, 0) }
+        var changed = false
         columns.withUnsafeBufferPointer { columns in
             residual.withUnsafeMutableBufferPointer { residual in
-                for j in 0 ..< featureCount where columnNorms[j] != 0 {
-                    let column = columns.baseAddress! + j * n
+                let residual = residual.baseAddress!
+                func column(_ j: Int) -> UnsafePointer<Double> { columns.baseAddress! + j * n }
+                var dot = DenseKernels.dot(column(first), residual, n)
+                for (k, j) in active.enumerated() {
                     let old = weights[j]
-                    let correlation = DenseKernels.dot(column, residual.baseAddress!, n) + old * columnNorms[j]
-                    let updated = Self.threshold(correlation, alpha: alpha, norm: columnNorms[j])
+                    let updated = Self.threshold(dot + old * columnNorms[j], alpha: alpha, norm: columnNorms[j])
                     weights[j] = updated
+                    let step = old - updated
+                    let next = k + 1 < active.count ? column(active[k + 1]) : nil
                     if updated != old {
-                        let step = old - updated
-                        for i in 0 ..< n { residual[i] += step * column[i] }
+                        changed = true
+                        if let next {
+                            dot = DenseKernels.addThenDot(residual, step, column(j), next, n)
+                        } else {
+                            let x = column(j)
+                            for i in 0 ..< n { residual[i] += step * x[i] }
+                        }
+                    } else if let next {
+                        dot = DenseKernels.dot(next, residual, n)
                     }
                     largestChange = max(largestChange, abs(updated - old))
                     largestWeight = max(largestWeight, abs(updated))
                 }
             }
         }
+        if changed { residualIsTarget = false }
         return (largestChange, largestWeight)
     }
 
+    /// The gap from XᵀR, ‖R‖² and Rᵀy, whose d + 2 dot products run on every core when
+    /// there are enough rows to pay for the threads.
     func dualityGap(_ weights: [Double], alpha: Double) -> Double {
-        let n = rows
-        var correlations = [Double](repeating: 0, count: featureCount)
-        var residualNorm = 0.0, residualTarget = 0.0
+        if residualIsTarget {
+            return Self.gap(
+                correlations: targetCorrelations, residualNorm: targetNorm, residualTarget: targetNorm, weights: weights,
+                alpha: alpha
+            )
+        }
+        let n = rows, d = featureCount
+        // Slots 0..<d: XᵀR; d: ‖R‖²; d + 1: Rᵀy.
+        var products = [Double](repeating: 0, count: d + 2)
         columns.withUnsafeBufferPointer { columns in
             residual.withUnsafeBufferPointer { residual in
-                for j in 0 ..< featureCount { correlations[j] = DenseKernels.dot(columns.baseAddress! + j * n, residual.baseAddress!, n) }
-                residualNorm = DenseKernels.dot(residual.baseAddress!, residual.baseAddress!, n)
-                target.withUnsafeBufferPointer { residualTarget = DenseKernels.dot(residual.baseAddress!, $0.baseAddress!, n) }
+                target.withUnsafeBufferPointer { target in
+                    products.withUnsafeMutableBufferPointer { products in
+                        let products = products
+                        let slots = n >= DenseKernels.blockRows ? (0 ..< d + 2).map { $0 ..< $0 + 1 } : [0 ..< d + 2]
+                        RowParallel.run(slots) { _, range in
+                            for slot in range {
+                                let other = slot < d ? columns.baseAddress! + slot * n : slot == d ? residual.baseAddress! : target.baseAddress!
+                                products[slot] = DenseKernels.dot(other, residual.baseAddress!, n)
+                            }
+                        }
+                    }
+                }
             }
         }
-        return Self.gap(correlations: correlations, residualNorm: residualNorm, residualTarget: residualTarget, weights: weights, alpha: alpha)
+        return Self.gap(
+            correlations: Array(products[0 ..< d]), residualNorm: products[d], residualTarget: products[d + 1], weights: weights,
+            alpha: alpha
+        )
     }
 }

@@ -91,19 +91,75 @@ enum DenseKernels {
         return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
     }
 
-    /// Column means of a row-major matrix.
+    /// Rows per block of `rowBlocks`: a fixed size, so that sums taken block by block and
+    /// then added in block order are the same on any number of cores.
+    static let blockRows = 8192
+
+    /// `0..<rows` cut into consecutive blocks of `blockRows` rows (the last one shorter).
+    static func rowBlocks(_ rows: Int) -> [Range<Int>] {
+        stride(from: 0, to: rows, by: blockRows).map { $0 ..< min(rows, $0 + blockRows) }
+    }
+
+    /// Rows of a row-major matrix read column by column while they stay in the L1 cache
+    /// (20 KB at 20 features): a column's sum then runs in a register, where summing whole
+    /// rows into an array of sums made every addition a load and a store.
+    static let tileRows = 128
+
+    /// Calls `body` with consecutive ranges of at most `tileRows` rows covering `rows`.
+    @inline(__always)
+    static func forEachTile(_ rows: Range<Int>, _ body: (Range<Int>) -> Void) {
+        for start in stride(from: rows.lowerBound, to: rows.upperBound, by: tileRows) {
+            body(start ..< min(rows.upperBound, start + tileRows))
+        }
+    }
+
+    /// Column means of a row-major matrix, summed by blocks of rows on every core.
     static func columnMeans(_ x: FeatureMatrixView) -> [Double] {
-        var means = [Double](repeating: 0, count: x.columns)
+        let d = x.columns
+        let blocks = rowBlocks(x.rows)
+        var partial = [Double](repeating: 0, count: blocks.count * d)
         x.values.withUnsafeBufferPointer { values in
-            means.withUnsafeMutableBufferPointer { means in
-                for row in 0 ..< x.rows {
-                    let base = row * x.columns
-                    for column in 0 ..< x.columns { means[column] += values[base + column] }
+            partial.withUnsafeMutableBufferPointer { partial in
+                let partial = partial
+                RowParallel.run(blocks) { block, rows in
+                    let sums = partial.baseAddress! + block * d
+                    forEachTile(rows) { tile in
+                        for column in 0 ..< d {
+                            var sum = 0.0
+                            for row in tile { sum += values[row &* d &+ column] }
+                            sums[column] += sum
+                        }
+                    }
                 }
-                for column in 0 ..< x.columns { means[column] /= Double(x.rows) }
             }
         }
-        return means
+        var means = [Double](repeating: 0, count: d)
+        for block in blocks.indices { for column in 0 ..< d { means[column] += partial[block * d + column] } }
+        return means.map { $0 / Double(x.rows) }
+    }
+
+    /// a[i] += step · x[i] for every i, then Σ next[i]·a[i] of the updated a, with the
+    /// partial sums of `dot`: one pass where a coordinate-descent step and the next
+    /// coordinate's correlation took two.
+    @inline(__always)
+    static func addThenDot(
+        _ a: UnsafeMutablePointer<Double>, _ step: Double, _ x: UnsafePointer<Double>, _ next: UnsafePointer<Double>, _ n: Int
+    ) -> Double {
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0, s5 = 0.0, s6 = 0.0, s7 = 0.0
+        var i = 0
+        while i + 8 <= n {
+            a[i] += step * x[i]; a[i + 1] += step * x[i + 1]; a[i + 2] += step * x[i + 2]; a[i + 3] += step * x[i + 3]
+            a[i + 4] += step * x[i + 4]; a[i + 5] += step * x[i + 5]; a[i + 6] += step * x[i + 6]; a[i + 7] += step * x[i + 7]
+            s0 += next[i] * a[i]; s1 += next[i + 1] * a[i + 1]; s2 += next[i + 2] * a[i + 2]; s3 += next[i + 3] * a[i + 3]
+            s4 += next[i + 4] * a[i + 4]; s5 += next[i + 5] * a[i + 5]; s6 += next[i + 6] * a[i + 6]; s7 += next[i + 7] * a[i + 7]
+            i += 8
+        }
+        while i < n {
+            a[i] += step * x[i]
+            s0 += next[i] * a[i]
+            i += 1
+        }
+        return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
     }
 
     /// The Gram matrix (X − mean)ᵀ(X − mean) (full, row-major d × d) and (X − mean)ᵀ(y − ȳ),

@@ -26,11 +26,20 @@ struct HistogramGrowerParameters: Sendable {
 
 /// Grows trees on one binned training set; owns its scratch memory (one per fit).
 final class HistogramTreeGrower {
-    /// Column-major bin codes: feature f's codes of rows 0..<n start at `binned + f * n`.
+    /// Column-major bin codes: feature f's codes of rows 0..<n start at `binned + f * n`
+    /// (what a partition reads: one feature of the node's rows).
     let binned: UnsafeMutablePointer<UInt8>
+    /// The same codes in quads of features, for the histograms: the codes of features
+    /// 4q…4q+3 of row r are the four bytes of `quads[q * n + r]` (feature 4q in the
+    /// lowest; the last quad is padded with code 0), so a histogram pass reads one word per
+    /// row for four features.
+    let quads: UnsafeMutablePointer<UInt32>
+    let quadCount: Int
     let n: Int
     let d: Int
     let binCounts: [Int]
+    /// The bins of all features together (the bins a node's split search scores).
+    let binTotal: Int
     let edges: [[Double]]
     let parameters: HistogramGrowerParameters
     let threads: Int
@@ -55,7 +64,17 @@ final class HistogramTreeGrower {
         d = binner.thresholds.count
         binned = .allocate(capacity: max(codes.count, 1))
         binned.initialize(from: codes, count: codes.count)
+        quadCount = (d + 3) / 4
+        quads = .allocate(capacity: max(quadCount * rows, 1))
+        for q in 0..<quadCount {
+            for r in 0..<rows {
+                var word: UInt32 = 0
+                for lane in 0..<min(4, d - 4 * q) { word |= UInt32(codes[(4 * q + lane) * rows + r]) << (8 * lane) }
+                quads[q * rows + r] = word
+            }
+        }
         binCounts = binner.binCounts
+        binTotal = binCounts.reduce(0, +)
         edges = binner.thresholds
         self.parameters = parameters
         threads = TreeParallel.threadCount(parameters.threadCount)
@@ -68,6 +87,7 @@ final class HistogramTreeGrower {
 
     deinit {
         binned.deallocate()
+        quads.deallocate()
         samples.deallocate()
         scratch.deallocate()
         ordered.deallocate()
@@ -123,9 +143,7 @@ final class HistogramTreeGrower {
             let parent = splittable.remove(at: bestIndex)
             let split = parent.split
             gains[split.feature] += split.gain
-            tree.feature[parent.id] = Int32(split.feature)
-            tree.bin[parent.id] = UInt8(split.bin)
-            tree.threshold[parent.id] = edges[split.feature][split.bin]
+            tree.split(parent.id, feature: split.feature, bin: split.bin, threshold: edges[split.feature][split.bin])
             partition(parent)
             let middle = parent.start + split.leftCount
             let rightGradient = parent.gradient - split.leftGradient
@@ -140,8 +158,6 @@ final class HistogramTreeGrower {
                 gradient: rightGradient, hessian: rightHessian,
                 id: tree.addLeaf(value: nodeValue(rightGradient, rightHessian)), histogram: -1
             )
-            tree.left[parent.id] = Int32(left.id)
-            tree.right[parent.id] = Int32(right.id)
 
             if leaves.count + splittable.count + 2 >= parameters.maxLeafNodes {
                 releaseHistogram(parent.histogram)
@@ -177,10 +193,10 @@ final class HistogramTreeGrower {
                 }
             }
         }
-        for i in tree.value.indices { tree.value[i] *= parameters.learningRate }
+        for i in tree.nodes.indices { tree.nodes[i].value *= parameters.learningRate }
         raw.withUnsafeMutableBufferPointer { raw in
             for leaf in leaves {
-                let value = tree.value[leaf.id]
+                let value = tree.nodes[leaf.id].value
                 for p in leaf.start..<leaf.end { raw[Int(samples[p]) * stride + offset] += value }
             }
         }
