@@ -7,10 +7,9 @@ import NIOCore
 
 extension Coordinator {
     /// Pushes leases until no worker has a free slot or no job is due. Returns the number
-    /// of leases pushed. Every lease statement takes up to `leaseBatchSize` jobs for one
-    /// worker; the statements for different workers run side by side (SKIP LOCKED keeps
-    /// their batches apart, and PostgreSQL commits them together), so with more workers
-    /// more is leased per commit.
+    /// of leases pushed. One statement leases for every worker with room, up to
+    /// `leaseBatchSize` jobs each; the workers' slots are interleaved, so a queue shorter
+    /// than the free slots is shared among them.
     @discardableResult
     public func dispatchOnce() async throws -> Int {
         var total = 0
@@ -18,32 +17,34 @@ extension Coordinator {
             // A busy worker is topped up in batches (a quarter of its slots at least): one
             // statement per freed slot would make the lease statement the bottleneck.
             // Idle workers have most slots free, so pickup latency does not suffer.
-            let candidates = sessions.all.map { ($0, $0.freeSlots) }
+            let candidates = sessions.all.map { ($0, min($0.freeSlots, configuration.leaseBatchSize)) }
                 .filter { $0.1 > 0 && $0.1 >= min(configuration.leaseBatchSize, max(1, $0.0.worker.slots.intValue / 4)) }
             if candidates.isEmpty { return total }
-            let (leased, drained) = try await withThrowingTaskGroup(of: (count: Int, short: Bool).self) { group in
-                for (handle, free) in candidates {
-                    group.addTask {
-                        let limit = min(free, self.configuration.leaseBatchSize)
-                        let leases = try await self.queue.leaseForCluster(
-                            worker: handle.instanceID, limit: limit, perUserCap: self.configuration.perUserConcurrency)
-                        if !leases.isEmpty { await self.grant(leases, to: handle) }
-                        return (leases.count, leases.count < limit)
-                    }
+            let slots = Self.interleavedSlots(candidates.map { ($0.0.instanceID, $0.1) })
+            let leases = try await queue.leaseForCluster(slots: slots, perUserCap: configuration.perUserConcurrency)
+            let byOwner = Dictionary(grouping: leases, by: \.owner)
+            await withTaskGroup(of: Void.self) { group in
+                for (handle, _) in candidates {
+                    guard let granted = byOwner[handle.instanceID] else { continue }
+                    group.addTask { await self.grant(granted, to: handle) }
                 }
-                var leased = 0
-                var drained = false
-                for try await (count, short) in group {
-                    leased += count
-                    drained = drained || short
-                }
-                return (leased, drained)
             }
-            total += leased
-            // A worker got fewer than it asked for: nothing more is due now.
-            if drained { return total }
+            total += leases.count
+            // Fewer leases than slots: nothing more is due now.
+            if leases.count < slots.count { return total }
         }
         return total
+    }
+
+    /// Each worker's id once per slot it offers, round robin: [a, b, c, a, b, a] for 3, 2
+    /// and 1 free slots.
+    static func interleavedSlots(_ offers: [(worker: UUID, slots: Int)]) -> [UUID] {
+        var slots: [UUID] = []
+        slots.reserveCapacity(offers.reduce(0) { $0 + $1.slots })
+        for round in 0..<(offers.map(\.slots).max() ?? 0) {
+            for offer in offers where round < offer.slots { slots.append(offer.worker) }
+        }
+        return slots
     }
 
     private func grant(_ leases: [ClusterLease], to handle: SessionHandle) async {

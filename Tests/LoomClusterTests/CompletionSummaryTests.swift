@@ -53,3 +53,14 @@ struct CompletionSummaryTests {
         }
     }
 }
+
+@Suite("dispatcher")
+struct DispatchSlotTests {
+    @Test("workers' free slots are interleaved, so a short queue is shared among them")
+    func interleaved() {
+        let (a, b, c) = (UUID(), UUID(), UUID())
+        #expect(Coordinator.interleavedSlots([(a, 3), (b, 2), (c, 1)]) == [a, b, c, a, b, a])
+        #expect(Coordinator.interleavedSlots([(a, 0), (b, 2)]) == [b, b])
+        #expect(Coordinator.interleavedSlots([]).isEmpty)
+    }
+}

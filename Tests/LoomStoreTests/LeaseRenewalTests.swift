@@ -27,6 +27,38 @@ struct LeaseRenewalTests {
         #expect(reservations == 1)
     }
 
+    @Test("one statement leases to several workers: the jobs go to the slots in order, each once, and say whose they are")
+    func leaseToSeveralWorkers() async throws {
+        let queue = try await makeQueue()
+        let user = try await makeUser(queue.pool)
+        var jobs: [UUID] = []
+        for priority in [5, 4, 3, 2, 1] {
+            let job = JobSubmission(userID: user.id, kind: .bench, priority: Int32(priority))
+            try await queue.submit(job)
+            jobs.append(job.id)
+        }
+        let (a, b) = (UUID(), UUID())
+        let leases = try await queue.leaseForCluster(slots: [a, b, a])
+        // Highest priority first: the first job to the first slot, and so on.
+        #expect(leases.count == 3)
+        let owners = Dictionary(uniqueKeysWithValues: leases.map { ($0.lease.jobID, $0.owner) })
+        #expect(owners == [jobs[0]: a, jobs[1]: b, jobs[2]: a])
+        for lease in leases {
+            let stored = try #require(try await queue.job(lease.lease.jobID))
+            #expect(stored.status == .running && stored.leaseOwner == lease.owner && stored.leaseToken == lease.lease.token)
+            let started = try await queue.pool.withConnection { connection in
+                try connection.query(
+                    "SELECT payload->>'worker' FROM job_events WHERE job_id = $1 AND type = 'job_started'", [lease.lease.jobID]
+                )[0].decode(0, as: String.self)
+            }
+            #expect(UUID(uuidString: started) == lease.owner)
+        }
+        // Two jobs are left for four slots: the statement takes what is due and no more.
+        let rest = try await queue.leaseForCluster(slots: [b, a, b, a], perUserCap: 10)
+        #expect(Dictionary(uniqueKeysWithValues: rest.map { ($0.lease.jobID, $0.owner) }) == [jobs[3]: b, jobs[4]: a])
+        #expect(try await queue.leaseForCluster(slots: [a, b]).isEmpty)
+    }
+
     @Test("a heartbeat does not wait for a row another statement is writing, and still says what is held")
     func heartbeatSkipsLockedRows() async throws {
         let queue = try await makeQueue()

@@ -7,7 +7,7 @@ enum ClusterSQL {
     /// cap are passed over (their jobs wait their turn), the others share the batch by
     /// priority then age. Window functions cannot take row locks, so the order is decided
     /// on a peek at 4 × $2 rows and the rows are locked after.
-    static let leaseCapped = JobSQL.leaseStatement(candidates: """
+    static let leaseCapped = JobSQL.leaseStatement(locked: """
         running AS (
             SELECT user_id, count(*) AS n FROM jobs WHERE status = 'running' AND lease_expires_at IS NOT NULL GROUP BY user_id
         ), peek AS (
@@ -24,7 +24,7 @@ enum ClusterSQL {
             WHERE coalesce(r.n, 0) + p.rn <= $5
             ORDER BY p.priority DESC, p.run_at, p.id
             LIMIT $2
-        ), candidates AS (
+        ), locked AS (
             SELECT j.id, j.ctid AS tid, j.user_id, \(JobSQL.reservationNeed)
             FROM jobs j
             WHERE j.id IN (SELECT id FROM allowed) AND j.status = 'queued' AND j.run_at <= now()

@@ -3,6 +3,8 @@ import Foundation
 /// A lease as the cluster hands it to a worker: the lease and what the job runs with.
 public struct ClusterLease: Sendable, Hashable {
     public var lease: JobLease
+    /// The worker instance the job was leased to.
+    public var owner: UUID
     /// The snapshot's `{"nodes": …, "edges": …}` for a workflow job, the job's spec otherwise.
     public var spec: JSONB?
 }
@@ -28,12 +30,21 @@ extension JobQueue {
     /// Leases up to `limit` due jobs to `worker`, by priority then age; with `perUserCap`
     /// above zero, no user has more than that many jobs running. Returns each job's spec too.
     public func leaseForCluster(worker: UUID, limit: Int, perUserCap: Int = 0) async throws -> [ClusterLease] {
-        guard limit > 0 else { return [] }
+        try await leaseForCluster(slots: Array(repeating: worker, count: max(0, limit)), perUserCap: perUserCap)
+    }
+
+    /// Leases due jobs to several workers in one statement: one job at most for each entry
+    /// of `slots` (a worker instance per free slot), by priority then age; the first jobs
+    /// go to the first slots, so a caller that interleaves its workers shares a short queue
+    /// among them. With `perUserCap` above zero, no user has more than that many jobs
+    /// running. Returns each job's spec and owner too.
+    public func leaseForCluster(slots: [UUID], perUserCap: Int = 0) async throws -> [ClusterLease] {
+        guard !slots.isEmpty else { return [] }
         let ttl = configuration.leaseTTL.seconds
         let creditWait = configuration.creditWait.seconds
         let capped = perUserCap > 0
         let parameters: [any PostgresEncodable] =
-            capped ? [worker, limit, ttl, creditWait, perUserCap] : [worker, limit, ttl, creditWait]
+            capped ? [slots, slots.count, ttl, creditWait, perUserCap] : [slots, slots.count, ttl, creditWait]
         return try await pool.withConnection { connection in
             try connection.query(capped ? ClusterSQL.leaseCapped : JobSQL.lease, parameters).map {
                 row throws(PostgresError) in
@@ -43,6 +54,7 @@ extension JobQueue {
                         snapshotID: try row.decode(3), datasetID: try row.decode(4), token: try row.decode(5),
                         attempt: try row.decode(6), maxTries: try row.decode(7), expiresAt: try row.decode(8),
                         timeoutSeconds: try row.decode(9), creditEstimate: try row.decode(10)),
+                    owner: try row.decode(12),
                     spec: try row.decode(11))
             }
         }

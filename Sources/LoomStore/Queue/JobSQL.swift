@@ -45,16 +45,26 @@ enum JobSQL {
         SELECT count(*), (SELECT count(*) FROM notified) FROM promoted
         """
 
-    /// The lease statement around a `candidates` CTE (id, tid: the ctid of the row it
-    /// locked, user_id, need: the credits the job must still reserve): reserve credits,
-    /// take the lease, record job_started, return the lease and the job's spec (the
-    /// snapshot's nodes and edges for a workflow). $1 worker, $2 batch size, $3 TTL s,
-    /// $4 credit wait s. A user who cannot afford their jobs in this batch keeps them
-    /// queued, due again in $4 s. The rows are updated by their ctid (one page each, where
-    /// the primary key costs three): a row locked by this statement cannot move.
-    static func leaseStatement(candidates: String) -> String {
+    /// The lease statement around a `locked` CTE (id, tid: the ctid of the row it locked,
+    /// user_id, need: the credits the job must still reserve) that picked and locked at most
+    /// $2 jobs: hand them to the slots $1 (a worker instance per free slot, one statement
+    /// for every worker with room), reserve credits, take the leases, record job_started,
+    /// return the lease with its owner and the job's spec (the snapshot's nodes and edges
+    /// for a workflow). $3 TTL s, $4 credit wait s. A user who cannot afford their jobs in
+    /// this batch keeps them queued, due again in $4 s. The rows are updated by their ctid
+    /// (one page each, where the primary key costs three): a row locked by this statement
+    /// cannot move.
+    ///
+    /// One statement for all workers, rather than one each: a lease statement has a fixed
+    /// cost of its own (its plan, its commit) and the concurrent ones each skipped the rows
+    /// the others had locked.
+    static func leaseStatement(locked: String) -> String {
         """
-        WITH \(candidates), needs AS (
+        WITH \(locked), candidates AS (
+            SELECT l.id, l.tid, l.user_id, l.need, s.owner
+            FROM (SELECT locked.*, row_number() OVER () AS slot FROM locked) l
+            JOIN unnest($1::uuid[]) WITH ORDINALITY AS s(owner, slot) ON s.slot = l.slot
+        ), needs AS (
             SELECT user_id, sum(need) AS total FROM candidates WHERE need > 0 GROUP BY user_id
         ), debited AS (
             UPDATE users u SET credits = u.credits - n.total
@@ -62,13 +72,13 @@ enum JobSQL {
             WHERE u.id = n.user_id AND u.credits >= n.total
             RETURNING u.id
         ), decided AS (
-            SELECT c.id, c.tid, c.user_id, c.need, (c.need = 0 OR c.user_id IN (SELECT id FROM debited)) AS affordable
+            SELECT c.id, c.tid, c.user_id, c.need, c.owner, (c.need = 0 OR c.user_id IN (SELECT id FROM debited)) AS affordable
             FROM candidates c
         ), leased AS (
             UPDATE jobs j SET
                 status = 'running',
                 attempt = j.attempt + 1,
-                lease_owner = $1,
+                lease_owner = d.owner,
                 lease_token = nextval('lease_tokens'),
                 lease_expires_at = now() + make_interval(secs => $3),
                 attempt_started_at = now(),
@@ -77,7 +87,8 @@ enum JobSQL {
             FROM decided d
             WHERE j.ctid = d.tid AND j.id = d.id AND d.affordable
             RETURNING j.id, j.user_id, j.kind, j.workflow_snapshot_id, j.dataset_id, j.lease_token, j.attempt,
-                      j.max_tries, j.lease_expires_at, j.timeout_seconds, j.credit_estimate, j.event_seq, d.need, j.spec
+                      j.max_tries, j.lease_expires_at, j.timeout_seconds, j.credit_estimate, j.event_seq, d.need, j.spec,
+                      j.lease_owner
         ), deferred AS (
             UPDATE jobs j SET run_at = now() + make_interval(secs => $4)
             FROM decided d
@@ -91,7 +102,7 @@ enum JobSQL {
             INSERT INTO job_events (job_id, seq, type, payload)
             SELECT id, event_seq, 'job_started',
                    jsonb_build_object('type', 'job_started', 'job_id', id, 'status', 'running', 'attempt', attempt,
-                                      'worker', $1::uuid, 'timestamp', now())
+                                      'worker', lease_owner, 'timestamp', now())
             FROM leased
             RETURNING job_id
         )
@@ -100,7 +111,8 @@ enum JobSQL {
                CASE WHEN l.kind = 'workflow'
                     THEN (SELECT jsonb_build_object('nodes', s.nodes, 'edges', s.edges)
                           FROM workflow_snapshots s WHERE s.id = l.workflow_snapshot_id)
-                    ELSE l.spec END
+                    ELSE l.spec END,
+               l.lease_owner
         FROM leased l
         """
     }
@@ -113,10 +125,10 @@ enum JobSQL {
         THEN j.credit_estimate ELSE 0 END AS need
         """
 
-    /// Leases up to $2 due jobs to worker $1 for $3 s: by priority, then age; rows another
-    /// leaser holds are skipped.
-    static let lease = leaseStatement(candidates: """
-        candidates AS (
+    /// Leases up to $2 due jobs to the slots $1 for $3 s: by priority, then age; rows
+    /// another leaser holds are skipped.
+    static let lease = leaseStatement(locked: """
+        locked AS (
             SELECT j.id, j.ctid AS tid, j.user_id, \(reservationNeed)
             FROM jobs j
             WHERE j.status = 'queued' AND j.run_at <= now()
