@@ -4,8 +4,12 @@
 // worker to its job running again elsewhere.
 //
 //   loom-bench-cluster [--jobs N] [--slots S] [--workers 1,2,4] [--ttl SECONDS] [--tls]
+//                      [--repeat N] [--throughput-only]
 //
 // --tls: each throughput run again with mutual TLS on the worker link, next to plain TCP.
+// --repeat N: each throughput run N times, then the median. On two shared cores one run's
+//   throughput varies by ±20%; the CPU per job varies less.
+// --throughput-only: skip the pickup and kill -9 measurements.
 //
 // Needs DATABASE_URL (scripts/bench starts a throwaway server) and LOOM_BINARY (the
 // release `loom`, which scripts/bench builds).
@@ -28,6 +32,8 @@ let jobCount = Int(option("--jobs", "20000"))!
 let slots = Int(option("--slots", "64"))!
 let workerCounts = option("--workers", "1,2,4").split(separator: ",").compactMap { Int($0) }
 let ttl = Double(option("--ttl", "10"))!
+let repeats = max(1, Int(option("--repeat", "1"))!)
+let throughputOnly = CommandLine.arguments.contains("--throughput-only")
 guard let baseURL = ProcessInfo.processInfo.environment["DATABASE_URL"] else { fatalError("DATABASE_URL is not set") }
 guard let binary = ProcessInfo.processInfo.environment["LOOM_BINARY"] else { fatalError("LOOM_BINARY is not set") }
 let secret = "bench-cluster-secret-0123456789abcdef"
@@ -72,6 +78,19 @@ func freshDatabase() async throws -> String {
     var components = URLComponents(string: baseURL)!
     components.path = "/" + name
     return components.string!
+}
+
+/// Stops a run's processes and drops its database: databases left behind kept autovacuum
+/// busy through the runs after them, on the same two cores.
+func tearDown(pids: [pid_t], pool: PostgresPool, url: String) async {
+    stop(pids)
+    await pool.close()
+    let name = String(URLComponents(string: url)!.path.dropFirst())
+    do {
+        try PostgresConnection(baseURL).execute("DROP DATABASE \(name) WITH (FORCE)")
+    } catch {
+        say("  (could not drop database \(name): \(error))")
+    }
 }
 
 func count(_ pool: PostgresPool, _ sql: String, _ parameters: [any PostgresEncodable] = []) async throws -> Int {
@@ -177,7 +196,13 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
 say("cluster benchmark: \(jobCount) bench jobs per run, \(slots) slots per worker, lease TTL \(ttl) s, release build")
 
 // 1. Throughput through the whole path.
-for workers in workerCounts { for tls in BenchTLS.runs(benchTLS) {
+struct ThroughputRun {
+    var jobsPerSecond: Double
+    /// CPU µs per job: coordinator, workers, PostgreSQL backends.
+    var coordinator: Double, workers: Double, postgres: Double
+}
+
+func throughputRun(workers: Int, tls: BenchTLS?) async throws -> ThroughputRun {
     let cluster = try await startCluster(workers: workers, slots: slots, ttl: ttl, tls: tls)
     let database = String(URLComponents(string: cluster.url)!.path.dropFirst())
     let cpuBefore = cluster.pids.map(cpuSeconds)
@@ -211,19 +236,33 @@ for workers in workerCounts { for tls in BenchTLS.runs(benchTLS) {
     let completed = try await count(cluster.pool, "SELECT count(*) FROM jobs WHERE status = 'completed'")
     if completed != jobCount { say("  !! \(jobCount - completed) jobs finished without completing") }
     let twice = try await count(cluster.pool, "SELECT count(*) FROM jobs WHERE attempt <> 1")
+    let workerCPU = cpu.dropFirst().reduce(0, +)
+    let run = ThroughputRun(
+        jobsPerSecond: Double(jobCount) / elapsed, coordinator: cpu[0] / Double(jobCount) * 1e6,
+        workers: workerCPU / Double(jobCount) * 1e6, postgres: backends / Double(jobCount) * 1e6)
     say(String(format: "throughput, %d worker process%@%@: %8.0f jobs/s  (%d jobs in %.2f s; %d not on their first attempt)",
                  workers, workers == 1 ? "  " : "es", benchTLS == nil ? "" : tls == nil ? ", plain TCP" : ", mutual TLS",
-                 Double(jobCount) / elapsed, jobCount, elapsed, twice))
-    let workerCPU = cpu.dropFirst().reduce(0, +)
+                 run.jobsPerSecond, jobCount, elapsed, twice))
     say(String(format: "    CPU: coordinator %.2f s, workers %.2f s, PostgreSQL backends %.2f s (%.0f, %.0f, %.0f µs per job); machine %.0f%% busy (all cores, everyone included)",
-                 cpu[0], workerCPU, backends, cpu[0] / Double(jobCount) * 1e6, workerCPU / Double(jobCount) * 1e6,
-                 backends / Double(jobCount) * 1e6, machineBusy))
-    stop(cluster.pids)
-    await cluster.pool.close()
+                 cpu[0], workerCPU, backends, run.coordinator, run.workers, run.postgres, machineBusy))
+    await tearDown(pids: cluster.pids, pool: cluster.pool, url: cluster.url)
+    return run
+}
+
+func median(_ values: [Double]) -> Double { percentile(values, 0.5) }
+
+for workers in workerCounts { for tls in BenchTLS.runs(benchTLS) {
+    var runs: [ThroughputRun] = []
+    for _ in 0..<repeats { runs.append(try await throughputRun(workers: workers, tls: tls)) }
+    if repeats > 1 {
+        say(String(format: "  median of %d runs, %d worker%@: %8.0f jobs/s (%.0f–%.0f); CPU µs per job: coordinator %.0f, workers %.0f, PostgreSQL %.0f",
+                     repeats, workers, workers == 1 ? "" : "s", median(runs.map(\.jobsPerSecond)), runs.map(\.jobsPerSecond).min()!,
+                     runs.map(\.jobsPerSecond).max()!, median(runs.map(\.coordinator)), median(runs.map(\.workers)), median(runs.map(\.postgres))))
+    }
 } }
 
 // 2. Pickup latency: jobs submitted one at a time to idle workers; queued → leased.
-do {
+if !throughputOnly {
     let cluster = try await startCluster(workers: 2, slots: 10, ttl: ttl)
     let queue = JobQueue(pool: cluster.pool)
     var ids: [UUID] = []
@@ -239,12 +278,11 @@ do {
     }
     say(String(format: "pickup (queued → lease pushed), 300 jobs one at a time: p50 %.2f ms, p99 %.2f ms, max %.2f ms",
                  percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.max() ?? 0))
-    stop(cluster.pids)
-    await cluster.pool.close()
+    await tearDown(pids: cluster.pids, pool: cluster.pool, url: cluster.url)
 }
 
 // 3. kill -9 a worker running a job: how long until the job runs again elsewhere.
-do {
+if !throughputOnly {
     let cluster = try await startCluster(workers: 2, slots: 1, ttl: ttl)
     let queue = JobQueue(pool: cluster.pool)
     let id = UUID()
@@ -267,7 +305,6 @@ do {
         return job?.status == .running && job?.leaseOwner != victim
     }
     say(String(format: "kill -9 of a worker → its job running on another: %.2f s (lease TTL %.0f s)", Date().timeIntervalSince(killedAt), ttl))
-    stop(cluster.pids.filter { $0 != cluster.workerPids[name]! })
-    await cluster.pool.close()
+    await tearDown(pids: cluster.pids.filter { $0 != cluster.workerPids[name]! }, pool: cluster.pool, url: cluster.url)
 }
 try? FileManager.default.removeItem(atPath: logDirectory)
