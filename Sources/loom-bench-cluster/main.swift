@@ -213,13 +213,12 @@ func throughputRun(workers: Int, tls: BenchTLS?) async throws -> ThroughputRun {
     // The poll must cost little: it runs on the PostgreSQL being measured, on the same
     // two cores. Counting the completed rows scans the whole table (about 6 ms at 20,000
     // jobs, every 20 ms: a third of the backends' CPU it reported); finding one queued or
-    // running job stops at the first, through the partial indexes.
+    // running job stops at the first (job_queue, job_running).
     var lastReport = Date()
     try await waitFor("all finished") {
         let unfinished = try await count(cluster.pool, """
             SELECT count(*) FROM (
-                (SELECT 1 FROM jobs WHERE status = 'queued' LIMIT 1)
-                UNION ALL (SELECT 1 FROM jobs WHERE status = 'running' AND lease_expires_at IS NOT NULL LIMIT 1)) j
+                (SELECT 1 FROM job_queue LIMIT 1) UNION ALL (SELECT 1 FROM job_running LIMIT 1)) j
             """)
         if unfinished > 0, Date().timeIntervalSince(lastReport) >= 5 {
             lastReport = Date()

@@ -104,6 +104,31 @@ struct CreditsTests {
         }
         #expect(rows.map(\.2).reduce(0, +) > 20, "the sequence moved credits through jobs")
 
+        // The queue and running tables (migration 0009) follow the jobs' statuses exactly, and
+        // hold what each job has reserved.
+        let (strays, queued, running) = try await queue.pool.withConnection { connection in
+            let row = try connection.query(
+                """
+                WITH holds AS (
+                    SELECT j.*, CASE WHEN EXISTS (SELECT 1 FROM credit_ledger l WHERE l.job_id = j.id AND l.kind = 'reserve')
+                                     THEN j.credit_estimate ELSE 0 END AS held
+                    FROM jobs j
+                )
+                SELECT count(*) FILTER (WHERE
+                           (status IN ('pending', 'queued')) <> EXISTS (
+                               SELECT 1 FROM job_queue q WHERE q.job_id = h.id AND q.user_id = h.user_id AND q.priority = h.priority
+                                 AND q.run_at = h.run_at AND q.pending = (h.status = 'pending') AND q.reserved = h.held)
+                           OR (status = 'running') <> EXISTS (
+                               SELECT 1 FROM job_running r WHERE r.job_id = h.id AND r.user_id = h.user_id
+                                 AND r.owner = h.lease_owner AND r.reserved = h.held)),
+                       (SELECT count(*) FROM job_queue), (SELECT count(*) FROM job_running)
+                FROM holds h
+                """)[0]
+            return (try row.decode(0, as: Int.self), try row.decode(1, as: Int.self), try row.decode(2, as: Int.self))
+        }
+        #expect(strays == 0)
+        #expect(queued + running > 0, "the sequence left jobs waiting or running")
+
         // Every finished job's credits are settled: charged if completed, refunded if not.
         let unsettled = try await queue.pool.withConnection { connection in
             try connection.query(

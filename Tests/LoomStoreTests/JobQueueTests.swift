@@ -31,9 +31,11 @@ struct JobQueueTests {
         let delayed = JobSubmission(userID: user.id, kind: .ingestion, delay: .seconds(60))
         #expect(try await queue.submit(delayed) == .pending)
         #expect(try await queue.promoteDue() == 0)
-        // Let the minute pass: move run_at into the past rather than wait.
+        // Let the minute pass: move run_at into the past rather than wait (the job's row and
+        // its queue row hold it).
         try await queue.pool.withConnection { connection in
             _ = try connection.query("UPDATE jobs SET run_at = now() - interval '1 second' WHERE id = $1", [delayed.id])
+            _ = try connection.query("UPDATE job_queue SET run_at = now() - interval '1 second' WHERE job_id = $1", [delayed.id])
         }
         #expect(try await queue.promoteDue() == 1)
         #expect(try await queue.job(delayed.id)?.status == .queued)

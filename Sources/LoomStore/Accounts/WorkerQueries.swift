@@ -20,7 +20,7 @@ extension Workers {
     enum QuerySQL {
         static let list = """
             SELECT w.instance_id, w.name, w.host, w.capacity, w.labels, w.state, w.connected_at, w.last_heartbeat_at,
-                   (SELECT count(*) FROM jobs j WHERE j.lease_owner = w.instance_id AND j.status = 'running' AND j.lease_expires_at IS NOT NULL),
+                   (SELECT count(*) FROM job_running r WHERE r.owner = w.instance_id),
                    w.certificate_identity
             FROM workers w
             WHERE w.state <> 'gone' OR w.last_heartbeat_at > now() - interval '1 hour'

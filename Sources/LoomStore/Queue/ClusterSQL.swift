@@ -9,12 +9,12 @@ enum ClusterSQL {
     /// on a peek at 4 × $2 rows and the rows are locked after.
     static let leaseCapped = JobSQL.leaseStatement(locked: """
         running AS (
-            SELECT user_id, count(*) AS n FROM jobs WHERE status = 'running' AND lease_expires_at IS NOT NULL GROUP BY user_id
+            SELECT user_id, count(*) AS n FROM job_running GROUP BY user_id
         ), peek AS (
-            SELECT j.id, j.user_id, j.priority, j.run_at FROM jobs j
-            WHERE j.status = 'queued' AND j.run_at <= now()
-              AND j.user_id NOT IN (SELECT user_id FROM running WHERE n >= $5)
-            ORDER BY j.priority DESC, j.run_at, j.id
+            SELECT q.job_id AS id, q.user_id, q.priority, q.run_at FROM job_queue q
+            WHERE NOT q.pending AND q.run_at <= now()
+              AND q.user_id NOT IN (SELECT user_id FROM running WHERE n >= $5)
+            ORDER BY q.priority DESC, q.run_at, q.job_id
             LIMIT $2 * 4
         ), allowed AS (
             SELECT p.id FROM (
@@ -25,10 +25,10 @@ enum ClusterSQL {
             ORDER BY p.priority DESC, p.run_at, p.id
             LIMIT $2
         ), locked AS (
-            SELECT j.id, j.ctid AS tid, j.user_id, \(JobSQL.reservationNeed)
-            FROM jobs j
-            WHERE j.id IN (SELECT id FROM allowed) AND j.status = 'queued' AND j.run_at <= now()
-            FOR UPDATE OF j SKIP LOCKED
+            SELECT j.id, j.ctid AS tid, q.ctid AS qtid, j.user_id, \(JobSQL.reservationNeed)
+            FROM job_queue q JOIN jobs j ON j.id = q.job_id
+            WHERE q.job_id IN (SELECT id FROM allowed) AND NOT q.pending AND q.run_at <= now()
+            FOR UPDATE OF q, j SKIP LOCKED
         )
         """)
 
@@ -39,12 +39,16 @@ enum ClusterSQL {
             UPDATE jobs j SET status = 'queued', attempt = j.attempt - 1, run_at = now() + make_interval(secs => $3),
                               lease_expires_at = NULL, event_seq = j.event_seq + 1
             WHERE j.id = $1 AND j.lease_token = $2 AND j.status = 'running' AND NOT j.cancel_requested
-            RETURNING j.id, j.event_seq
+            RETURNING j.id, j.user_id, j.status, j.priority, j.run_at, j.credit_estimate, j.event_seq
         ), cancelled AS (
             UPDATE jobs j SET status = 'cancelled', completed_at = now(), lease_expires_at = NULL,
                               event_seq = j.event_seq + 1
             WHERE j.id = $1 AND j.lease_token = $2 AND j.status = 'running' AND j.cancel_requested
             RETURNING j.id, j.event_seq
+        ), unheld AS (
+            DELETE FROM job_running r WHERE r.job_id IN (SELECT id FROM released UNION ALL SELECT id FROM cancelled)
+        ), requeued AS (
+            \(JobSQL.enqueue(from: "released"))
         ), recorded AS (
             INSERT INTO job_events (job_id, seq, type, payload)
             SELECT id, event_seq, 'job_released', jsonb_build_object('type', 'job_released', 'job_id', id,

@@ -87,13 +87,18 @@ enum JobQueriesSQL {
         SELECT status, count(*) FROM jobs GROUP BY status
         """
     static let oldestQueued = """
-        SELECT extract(epoch FROM now() - min(run_at))::float8 FROM jobs WHERE status = 'queued' AND run_at <= now()
+        SELECT extract(epoch FROM now() - min(run_at))::float8 FROM job_queue WHERE NOT pending AND run_at <= now()
         """
     /// An operator's requeue of a waiting job: due now, whatever backoff or delay it had.
     /// (A finished job is run again as a new job from its snapshot: its credits were
     /// settled, and a job's ledger rows are written once.)
     static let requeue = """
-        UPDATE jobs SET status = 'queued', run_at = now() WHERE id = $1 AND status IN ('pending', 'queued') RETURNING id
+        WITH due AS (
+            UPDATE jobs SET status = 'queued', run_at = now() WHERE id = $1 AND status IN ('pending', 'queued') RETURNING id, run_at
+        ), queued AS (
+            UPDATE job_queue q SET run_at = d.run_at, pending = false FROM due d WHERE q.job_id = d.id
+        )
+        SELECT id FROM due
         """
 }
 
