@@ -59,6 +59,26 @@ struct LeaseRenewalTests {
         #expect(try await queue.leaseForCluster(slots: [a, b]).isEmpty)
     }
 
+    @Test("with a per-user cap, a user's jobs beyond it wait their turn while other users' jobs run")
+    func perUserCap() async throws {
+        let queue = try await makeQueue()
+        let (busy, other) = (try await makeUser(queue.pool), try await makeUser(queue.pool))
+        // The busy user's jobs come first by priority: without the cap they would take every slot.
+        for _ in 0..<5 { try await queue.submit(JobSubmission(userID: busy.id, kind: .bench, priority: 10)) }
+        for _ in 0..<2 { try await queue.submit(JobSubmission(userID: other.id, kind: .bench)) }
+        let worker = UUID()
+        let first = try await queue.leaseForCluster(slots: Array(repeating: worker, count: 6), perUserCap: 2)
+        #expect(first.filter { $0.lease.userID == busy.id }.count == 2)
+        #expect(first.filter { $0.lease.userID == other.id }.count == 2)
+        // Both users are at their cap: nothing more runs, though three jobs are queued.
+        #expect(try await queue.leaseForCluster(slots: [worker, worker], perUserCap: 2).isEmpty)
+        // One of the busy user's jobs ends: one more of theirs may run, and no more.
+        let done = try #require(first.first { $0.lease.userID == busy.id })
+        #expect(try await queue.complete(jobID: done.lease.jobID, token: done.lease.token, cost: 0) == .applied)
+        let next = try await queue.leaseForCluster(slots: [worker, worker, worker], perUserCap: 2)
+        #expect(next.count == 1 && next.first?.lease.userID == busy.id)
+    }
+
     @Test("a heartbeat does not wait for a row another statement is writing, and still says what is held")
     func heartbeatSkipsLockedRows() async throws {
         let queue = try await makeQueue()
