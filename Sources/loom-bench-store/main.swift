@@ -46,8 +46,9 @@ func commitLatency() async throws -> Double {
 
 func reset(jobs count: Int) async throws {
     try await setupPool.withConnection { connection in
-        // CASCADE: every table that references jobs (job_events has no foreign key; see 0005).
-        try connection.execute("TRUNCATE jobs, job_events, credit_ledger RESTART IDENTITY CASCADE")
+        // CASCADE: every table that references jobs. job_events (0005), job_queue and job_running
+        // (0009) have no foreign key, so they are named.
+        try connection.execute("TRUNCATE jobs, job_events, job_queue, job_running, credit_ledger RESTART IDENTITY CASCADE")
         _ = try connection.query(
             """
             INSERT INTO jobs (id, user_id, kind, status, credit_estimate, run_at)
