@@ -204,48 +204,54 @@ struct ThroughputRun {
 
 func throughputRun(workers: Int, tls: BenchTLS?) async throws -> ThroughputRun {
     let cluster = try await startCluster(workers: workers, slots: slots, ttl: ttl, tls: tls)
-    let database = String(URLComponents(string: cluster.url)!.path.dropFirst())
-    let cpuBefore = cluster.pids.map(cpuSeconds)
-    let backendsBefore = backendCPU(database: database)
-    let machineBefore = machineCPU()
-    let start = Date()
-    try await insertBenchJobs(cluster.pool, user: cluster.user, count: jobCount)
-    // The poll must cost little: it runs on the PostgreSQL being measured, on the same
-    // two cores. Counting the completed rows scans the whole table (about 6 ms at 20,000
-    // jobs, every 20 ms: a third of the backends' CPU it reported); finding one queued or
-    // running job stops at the first (job_queue, job_running).
-    var lastReport = Date()
-    try await waitFor("all finished") {
-        let unfinished = try await count(cluster.pool, """
-            SELECT count(*) FROM (
-                (SELECT 1 FROM job_queue LIMIT 1) UNION ALL (SELECT 1 FROM job_running LIMIT 1)) j
-            """)
-        if unfinished > 0, Date().timeIntervalSince(lastReport) >= 5 {
-            lastReport = Date()
-            let done = try await count(cluster.pool, "SELECT count(*) FROM jobs WHERE status = 'completed'")
-            say("  … \(done) completed after \(Int(Date().timeIntervalSince(start))) s")
+    // A run that fails drops its database too.
+    do {
+        let database = String(URLComponents(string: cluster.url)!.path.dropFirst())
+        let cpuBefore = cluster.pids.map(cpuSeconds)
+        let backendsBefore = backendCPU(database: database)
+        let machineBefore = machineCPU()
+        let start = Date()
+        try await insertBenchJobs(cluster.pool, user: cluster.user, count: jobCount)
+        // The poll must cost little: it runs on the PostgreSQL being measured, on the same
+        // two cores. Counting the completed rows scans the whole table (about 6 ms at 20,000
+        // jobs, every 20 ms: a third of the backends' CPU it reported); finding one queued or
+        // running job stops at the first (job_queue, job_running).
+        var lastReport = Date()
+        try await waitFor("all finished") {
+            let unfinished = try await count(cluster.pool, """
+                SELECT count(*) FROM (
+                    (SELECT 1 FROM job_queue LIMIT 1) UNION ALL (SELECT 1 FROM job_running LIMIT 1)) j
+                """)
+            if unfinished > 0, Date().timeIntervalSince(lastReport) >= 5 {
+                lastReport = Date()
+                let done = try await count(cluster.pool, "SELECT count(*) FROM jobs WHERE status = 'completed'")
+                say("  … \(done) completed after \(Int(Date().timeIntervalSince(start))) s")
+            }
+            return unfinished == 0
         }
-        return unfinished == 0
+        let elapsed = Date().timeIntervalSince(start)
+        let cpu = zip(cluster.pids.map(cpuSeconds), cpuBefore).map { $0 - $1 }
+        let backends = backendCPU(database: database).reduce(0) { $0 + $1.value - (backendsBefore[$1.key] ?? 0) }
+        let machineAfter = machineCPU()
+        let machineBusy = (machineAfter.busy - machineBefore.busy) / max(0.001, machineAfter.total - machineBefore.total) * 100
+        let completed = try await count(cluster.pool, "SELECT count(*) FROM jobs WHERE status = 'completed'")
+        if completed != jobCount { say("  !! \(jobCount - completed) jobs finished without completing") }
+        let twice = try await count(cluster.pool, "SELECT count(*) FROM jobs WHERE attempt <> 1")
+        let workerCPU = cpu.dropFirst().reduce(0, +)
+        let run = ThroughputRun(
+            jobsPerSecond: Double(jobCount) / elapsed, coordinator: cpu[0] / Double(jobCount) * 1e6,
+            workers: workerCPU / Double(jobCount) * 1e6, postgres: backends / Double(jobCount) * 1e6)
+        say(String(format: "throughput, %d worker process%@%@: %8.0f jobs/s  (%d jobs in %.2f s; %d not on their first attempt)",
+                     workers, workers == 1 ? "  " : "es", benchTLS == nil ? "" : tls == nil ? ", plain TCP" : ", mutual TLS",
+                     run.jobsPerSecond, jobCount, elapsed, twice))
+        say(String(format: "    CPU: coordinator %.2f s, workers %.2f s, PostgreSQL backends %.2f s (%.0f, %.0f, %.0f µs per job); machine %.0f%% busy (all cores, everyone included)",
+                     cpu[0], workerCPU, backends, run.coordinator, run.workers, run.postgres, machineBusy))
+        await tearDown(pids: cluster.pids, pool: cluster.pool, url: cluster.url)
+        return run
+    } catch {
+        await tearDown(pids: cluster.pids, pool: cluster.pool, url: cluster.url)
+        throw error
     }
-    let elapsed = Date().timeIntervalSince(start)
-    let cpu = zip(cluster.pids.map(cpuSeconds), cpuBefore).map { $0 - $1 }
-    let backends = backendCPU(database: database).reduce(0) { $0 + $1.value - (backendsBefore[$1.key] ?? 0) }
-    let machineAfter = machineCPU()
-    let machineBusy = (machineAfter.busy - machineBefore.busy) / max(0.001, machineAfter.total - machineBefore.total) * 100
-    let completed = try await count(cluster.pool, "SELECT count(*) FROM jobs WHERE status = 'completed'")
-    if completed != jobCount { say("  !! \(jobCount - completed) jobs finished without completing") }
-    let twice = try await count(cluster.pool, "SELECT count(*) FROM jobs WHERE attempt <> 1")
-    let workerCPU = cpu.dropFirst().reduce(0, +)
-    let run = ThroughputRun(
-        jobsPerSecond: Double(jobCount) / elapsed, coordinator: cpu[0] / Double(jobCount) * 1e6,
-        workers: workerCPU / Double(jobCount) * 1e6, postgres: backends / Double(jobCount) * 1e6)
-    say(String(format: "throughput, %d worker process%@%@: %8.0f jobs/s  (%d jobs in %.2f s; %d not on their first attempt)",
-                 workers, workers == 1 ? "  " : "es", benchTLS == nil ? "" : tls == nil ? ", plain TCP" : ", mutual TLS",
-                 run.jobsPerSecond, jobCount, elapsed, twice))
-    say(String(format: "    CPU: coordinator %.2f s, workers %.2f s, PostgreSQL backends %.2f s (%.0f, %.0f, %.0f µs per job); machine %.0f%% busy (all cores, everyone included)",
-                 cpu[0], workerCPU, backends, run.coordinator, run.workers, run.postgres, machineBusy))
-    await tearDown(pids: cluster.pids, pool: cluster.pool, url: cluster.url)
-    return run
 }
 
 func median(_ values: [Double]) -> Double { percentile(values, 0.5) }

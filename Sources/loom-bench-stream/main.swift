@@ -419,6 +419,9 @@ func orchestrate(databaseURL: String) async throws {
     say("  server RSS with them: \(mib(after))   (goal: < 500 MiB)   per connection: \(String(format: "%.1f KiB", Double(after - before) / 1024 / Double(max(connected, 1))))")
     for child in idle { child.stop() }
     await pool.close()
+    // A database left behind keeps autovacuum busy during later benchmarks on the same server.
+    server.stop()
+    try PostgresConnection(databaseURL).execute("DROP DATABASE \(name) WITH (FORCE)")
 }
 
 // MARK: Entry
