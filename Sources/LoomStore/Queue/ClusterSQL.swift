@@ -3,27 +3,27 @@
 /// and the chunks workers stream back. Like JobSQL, each is one statement guarded by
 /// (job id, lease token, status running) wherever a worker writes.
 enum ClusterSQL {
-    /// As `JobSQL.lease`, but a user never has more than $5 jobs running: users at their
+    /// As `JobSQL.lease`, but a user never has more than $4 jobs running: users at their
     /// cap are passed over (their jobs wait their turn), the others share the batch by
     /// priority then age. Window functions cannot take row locks, so the order is decided
-    /// on a peek at 4 × $2 rows and the rows are locked after.
+    /// on a peek at 4 rows per slot and the rows are locked after.
     static let leaseCapped = JobSQL.leaseStatement(locked: """
         running AS (
             SELECT user_id, count(*) AS n FROM job_running GROUP BY user_id
         ), peek AS (
             SELECT q.job_id AS id, q.user_id, q.priority, q.run_at FROM job_queue q
             WHERE NOT q.pending AND q.run_at <= now()
-              AND q.user_id NOT IN (SELECT user_id FROM running WHERE n >= $5)
+              AND q.user_id NOT IN (SELECT user_id FROM running WHERE n >= $4)
             ORDER BY q.priority DESC, q.run_at, q.job_id
-            LIMIT $2 * 4
+            LIMIT cardinality($1::uuid[]) * 4
         ), allowed AS (
             SELECT p.id FROM (
                 SELECT p.*, row_number() OVER (PARTITION BY p.user_id ORDER BY p.priority DESC, p.run_at, p.id) AS rn
                 FROM peek p
             ) p LEFT JOIN running r ON r.user_id = p.user_id
-            WHERE coalesce(r.n, 0) + p.rn <= $5
+            WHERE coalesce(r.n, 0) + p.rn <= $4
             ORDER BY p.priority DESC, p.run_at, p.id
-            LIMIT $2
+            LIMIT cardinality($1::uuid[])
         ), locked AS (
             SELECT j.id, j.ctid AS tid, q.ctid AS qtid, j.user_id, \(JobSQL.reservationNeed)
             FROM job_queue q JOIN jobs j ON j.id = q.job_id

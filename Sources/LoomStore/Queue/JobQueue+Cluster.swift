@@ -44,7 +44,7 @@ extension JobQueue {
         let creditWait = configuration.creditWait.seconds
         let capped = perUserCap > 0
         let parameters: [any PostgresEncodable] =
-            capped ? [slots, slots.count, ttl, creditWait, perUserCap] : [slots, slots.count, ttl, creditWait]
+            capped ? [slots, ttl, creditWait, perUserCap] : [slots, ttl, creditWait]
         return try await pool.withConnection { connection in
             try connection.query(capped ? ClusterSQL.leaseCapped : JobSQL.lease, parameters).map {
                 row throws(PostgresError) in

@@ -9,9 +9,9 @@
 /// final SELECT reads it, which is why those counts appear there.
 enum JobSQL {
     /// Creates a job (a trigger adds it to job_queue); queued at once when it is due, pending
-    /// otherwise. Refused (no row)
-    /// when the user could not afford the estimate even once every unfinished job gave its
-    /// reservation back. Returns that most-affordable amount and the new job's status.
+    /// otherwise. Refused (no row) when the user could not afford the estimate even once
+    /// every unfinished job gave its reservation back. Returns that most-affordable amount
+    /// and the new job's status.
     /// $1 id, $2 user, $3 kind, $4 snapshot, $5 dataset, $6 priority, $7 max_tries,
     /// $8 timeout s, $9 credit estimate, $10 delay s, $11 spec.
     static let submit = """
@@ -52,12 +52,12 @@ enum JobSQL {
 
     /// The lease statement around a `locked` CTE (id, tid and qtid: the ctids of the job's
     /// row and of its job_queue row, both locked; user_id; need: the credits the job must
-    /// still reserve) that picked at most $2 queued jobs: hand them to the slots $1 (a
-    /// worker instance per free slot, one statement for every worker with room), reserve
+    /// still reserve) that picked one queued job at most per slot: hand them to the slots
+    /// $1 (a worker instance per free slot, one statement for every worker with room), reserve
     /// credits, take the leases (the queue row goes, a job_running row comes), record
     /// job_started, return the lease with its owner and the job's spec (the snapshot's nodes
-    /// and edges for a workflow). $3 TTL s, $4 credit wait s. A user who cannot afford their
-    /// jobs in this batch keeps them queued, due again in $4 s. The rows are written by
+    /// and edges for a workflow). $2 TTL s, $3 credit wait s. A user who cannot afford their
+    /// jobs in this batch keeps them queued, due again in $3 s. The rows are written by
     /// their ctid (one page each, where the primary key costs three): a row locked by this
     /// statement cannot move, and locking gave the ctid of the row's newest version.
     ///
@@ -91,7 +91,7 @@ enum JobSQL {
                 attempt = j.attempt + 1,
                 lease_owner = d.owner,
                 lease_token = nextval('lease_tokens'),
-                lease_expires_at = now() + make_interval(secs => $3),
+                lease_expires_at = now() + make_interval(secs => $2),
                 attempt_started_at = now(),
                 started_at = coalesce(j.started_at, now()),
                 event_seq = j.event_seq + 1
@@ -106,12 +106,12 @@ enum JobSQL {
             INSERT INTO job_running (job_id, user_id, owner, reserved)
             SELECT id, user_id, lease_owner, credit_estimate FROM leased
         ), deferred AS (
-            UPDATE jobs j SET run_at = now() + make_interval(secs => $4)
+            UPDATE jobs j SET run_at = now() + make_interval(secs => $3)
             FROM decided d
             WHERE j.ctid = d.tid AND j.id = d.id AND NOT d.affordable
             RETURNING j.id
         ), postponed AS (
-            UPDATE job_queue q SET run_at = now() + make_interval(secs => $4)
+            UPDATE job_queue q SET run_at = now() + make_interval(secs => $3)
             FROM decided d
             WHERE q.ctid = d.qtid AND q.job_id = d.id AND NOT d.affordable
         ), reserved AS (
@@ -145,7 +145,7 @@ enum JobSQL {
         THEN j.credit_estimate ELSE 0 END AS need
         """
 
-    /// Leases up to $2 due jobs to the slots $1 for $3 s: by priority, then age; rows
+    /// Leases a due job to each of the slots $1, for $2 s: by priority, then age; rows
     /// another leaser holds are skipped.
     ///
     /// The limit is a subquery so that no plan knows its value: the plan for a known
@@ -157,7 +157,7 @@ enum JobSQL {
             FROM job_queue q JOIN jobs j ON j.id = q.job_id
             WHERE NOT q.pending AND q.run_at <= now()
             ORDER BY q.priority DESC, q.run_at, q.job_id
-            LIMIT (SELECT $2::integer)
+            LIMIT (SELECT cardinality($1::uuid[]))
             FOR UPDATE OF q, j SKIP LOCKED
         )
         """)
