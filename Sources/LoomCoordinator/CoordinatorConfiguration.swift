@@ -39,10 +39,10 @@ public struct CoordinatorConfiguration: Sendable {
     /// Writes flushed to PostgreSQL in one go (events, completions): the group commit size.
     public var maxWriteBatch: Int = 2_000
     /// Ordered write queues flushed side by side (a job's writes stay in one): each holds
-    /// a connection while it flushes, so keep this below `poolSize`. Fewer lanes make
-    /// larger groups, and each commit has a cost of its own (its WAL flush): with 4, bench
-    /// completions went 10 to a statement; with 2, one slow statement (an ingestion's
-    /// completion moving its chunks) still holds up only half of the writes.
+    /// a connection while it flushes, as does the completion group all lanes share, so
+    /// keep this below `poolSize` - 1. With 2, one slow statement (a large chunk, an
+    /// ingestion's completion moving its chunks) holds up only half of the writes; more
+    /// lanes make smaller groups of events, and each statement has a cost of its own.
     public var writeLanes: Int = 2
 
     public init(secret: ClusterSecret, databaseURL: String) {

@@ -104,4 +104,30 @@ struct LeaseRenewalTests {
         #expect(try #require(try await queue.job(free.jobID)?.leaseExpiresAt) > before)
         await impatient.pool.close()
     }
+
+    @Test("a queue row whose job is no longer queued is passed over, reserves nothing, and is deleted by the lease that meets it")
+    func staleQueueRow() async throws {
+        let queue = try await makeQueue()
+        let user = try await makeUser(queue.pool, credits: 100)
+        let done = JobSubmission(userID: user.id, kind: .bench, priority: 9, creditEstimate: 10)
+        let waiting = JobSubmission(userID: user.id, kind: .bench, creditEstimate: 10)
+        try await queue.submit(done)
+        try await queue.submit(waiting)
+        let lease = try await leaseOne(queue)
+        #expect(lease.jobID == done.id)
+        let finished = try await queue.complete(jobID: done.id, token: lease.token, cost: 10)
+        #expect(finished == .applied)
+        // A queue row that lies: its job completed, and it is first in line.
+        try await queue.pool.withConnection { connection in
+            _ = try connection.query(
+                "INSERT INTO job_queue (job_id, user_id, priority, run_at, pending) VALUES ($1, $2, 9, now() - interval '1 minute', false)",
+                [done.id, user.id])
+        }
+        let next = try await queue.leaseForCluster(slots: [UUID(), UUID()])
+        #expect(next.map(\.lease.jobID) == [waiting.id])
+        #expect(try await queue.job(done.id)?.status == .completed)
+        #expect(try await Users(pool: queue.pool).user(user.id)?.credits == 80)
+        let left = try await queue.pool.withConnection { try $0.query("SELECT count(*) FROM job_queue")[0].decode(0, as: Int.self) }
+        #expect(left == 0)
+    }
 }

@@ -25,10 +25,10 @@ enum ClusterSQL {
             ORDER BY p.priority DESC, p.run_at, p.id
             LIMIT cardinality($1::uuid[])
         ), locked AS (
-            SELECT j.id, j.ctid AS tid, q.ctid AS qtid, j.user_id, \(JobSQL.reservationNeed)
+            SELECT j.id, j.ctid AS tid, j.status, j.user_id, \(JobSQL.reservationNeed)
             FROM job_queue q JOIN jobs j ON j.id = q.job_id
             WHERE q.job_id IN (SELECT id FROM allowed) AND NOT q.pending AND q.run_at <= now()
-            FOR UPDATE OF q, j SKIP LOCKED
+            FOR UPDATE OF j SKIP LOCKED
         )
         """)
 

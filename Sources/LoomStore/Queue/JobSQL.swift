@@ -50,21 +50,34 @@ enum JobSQL {
         SELECT count(*), (SELECT count(*) FROM notified) FROM promoted
         """
 
-    /// The lease statement around a `locked` CTE (id, tid and qtid: the ctids of the job's
-    /// row and of its job_queue row, both locked; user_id; need: the credits the job must
-    /// still reserve) that picked one queued job at most per slot: hand them to the slots
-    /// $1 (a worker instance per free slot, one statement for every worker with room), reserve
-    /// credits, take the leases (the queue row goes, a job_running row comes), record
-    /// job_started, return the lease with its owner and the job's spec (the snapshot's nodes
-    /// and edges for a workflow). $2 TTL s, $3 credit wait s. A user who cannot afford their
-    /// jobs in this batch keeps them queued, due again in $3 s. The rows are written by
-    /// their ctid (one page each, where the primary key costs three): a row locked by this
-    /// statement cannot move, and locking gave the ctid of the row's newest version.
+    /// The lease statement around a `locked` CTE (id; tid and status: the ctid and status
+    /// of the job's row, locked; user_id; need: the credits the job must still reserve)
+    /// that picked one queued job at most per slot: hand them to the slots $1 (a worker
+    /// instance per free slot, one statement for every worker with room), reserve credits,
+    /// take the leases (the queue row goes, a job_running row comes), record job_started,
+    /// return the lease with its owner and the job's spec (the snapshot's nodes and edges
+    /// for a workflow). $2 TTL s, $3 credit wait s. A user who cannot afford their jobs in
+    /// this batch keeps them queued, due again in $3 s. The job's row is written by its
+    /// ctid (one page, where the primary key costs three): a row locked by this statement
+    /// cannot move, and locking gave the ctid of its newest version.
+    ///
+    /// Only the job's row is locked, not its queue row (a lock is a WAL record and a page
+    /// write of its own): every statement that writes a queue row locks the job first, so
+    /// holding the job's lock keeps its queue row as it is. Queue rows are deleted by key.
+    /// A queue row this statement's snapshot still sees may be gone by the time its job is
+    /// locked (another leaser took the job and committed): the status of the locked row,
+    /// its newest version, says whether the job is still queued, and only queued jobs
+    /// become candidates and have credits reserved. Of the others, the queue rows are
+    /// deleted (`stale`): gone already after such a race, and a row that lied would
+    /// otherwise be picked, and passed over, by every lease.
     ///
     /// `locked` must not filter jobs by status: with statistics from before a burst (few
     /// queued jobs), the planner then scanned every job for the queued ones and sorted
-    /// them, 100 ms a lease. A queue row says the job is queued; `leased` checks the status
-    /// anyway, and a queue row that lied would only be deleted.
+    /// them, 100 ms a lease. Its output is filtered instead, after the limit.
+    ///
+    /// job_started's payload is only what the stream cannot know (the attempt, the
+    /// worker): type, job id, status and time are the event's own columns, which
+    /// `StreamMessage` adds, and building them here was a tenth of the statement's time.
     ///
     /// One statement for all workers, rather than one each: a lease statement has a fixed
     /// cost of its own (its plan, its commit) and the concurrent ones each skipped the rows
@@ -72,8 +85,8 @@ enum JobSQL {
     static func leaseStatement(locked: String) -> String {
         """
         WITH \(locked), candidates AS (
-            SELECT l.id, l.tid, l.qtid, l.user_id, l.need, s.owner
-            FROM (SELECT locked.*, row_number() OVER () AS slot FROM locked) l
+            SELECT l.id, l.tid, l.user_id, l.need, s.owner
+            FROM (SELECT locked.*, row_number() OVER () AS slot FROM locked WHERE locked.status = 'queued') l
             JOIN unnest($1::uuid[]) WITH ORDINALITY AS s(owner, slot) ON s.slot = l.slot
         ), needs AS (
             SELECT user_id, sum(need) AS total FROM candidates WHERE need > 0 GROUP BY user_id
@@ -83,7 +96,7 @@ enum JobSQL {
             WHERE u.id = n.user_id AND u.credits >= n.total
             RETURNING u.id
         ), decided AS (
-            SELECT c.id, c.tid, c.qtid, c.user_id, c.need, c.owner, (c.need = 0 OR c.user_id IN (SELECT id FROM debited)) AS affordable
+            SELECT c.id, c.tid, c.user_id, c.need, c.owner, (c.need = 0 OR c.user_id IN (SELECT id FROM debited)) AS affordable
             FROM candidates c
         ), leased AS (
             UPDATE jobs j SET
@@ -101,7 +114,9 @@ enum JobSQL {
                       j.max_tries, j.lease_expires_at, j.timeout_seconds, j.credit_estimate, j.event_seq, d.need, j.spec,
                       j.lease_owner
         ), dequeued AS (
-            DELETE FROM job_queue q USING decided d WHERE q.ctid = d.qtid AND q.job_id = d.id AND d.affordable
+            DELETE FROM job_queue q USING decided d WHERE q.job_id = d.id AND d.affordable
+        ), stale AS (
+            DELETE FROM job_queue q USING locked l WHERE q.job_id = l.id AND l.status NOT IN ('queued', 'pending')
         ), held AS (
             INSERT INTO job_running (job_id, user_id, owner, reserved)
             SELECT id, user_id, lease_owner, credit_estimate FROM leased
@@ -113,7 +128,7 @@ enum JobSQL {
         ), postponed AS (
             UPDATE job_queue q SET run_at = now() + make_interval(secs => $3)
             FROM decided d
-            WHERE q.ctid = d.qtid AND q.job_id = d.id AND NOT d.affordable
+            WHERE q.job_id = d.id AND NOT d.affordable
         ), reserved AS (
             INSERT INTO credit_ledger (user_id, job_id, kind, amount)
             SELECT user_id, id, 'reserve', -need FROM leased WHERE need > 0
@@ -121,8 +136,7 @@ enum JobSQL {
         ), started AS (
             INSERT INTO job_events (job_id, seq, type, payload)
             SELECT id, event_seq, 'job_started',
-                   jsonb_build_object('type', 'job_started', 'job_id', id, 'status', 'running', 'attempt', attempt,
-                                      'worker', lease_owner, 'timestamp', now())
+                   jsonb_build_object('attempt', attempt, 'worker', lease_owner)
             FROM leased
             RETURNING job_id
         )
@@ -153,12 +167,12 @@ enum JobSQL {
     /// (1 ms, as long as running it), and both plans are the same nested loop anyway.
     static let lease = leaseStatement(locked: """
         locked AS (
-            SELECT j.id, j.ctid AS tid, q.ctid AS qtid, j.user_id, \(reservationNeed)
+            SELECT j.id, j.ctid AS tid, j.status, j.user_id, \(reservationNeed)
             FROM job_queue q JOIN jobs j ON j.id = q.job_id
             WHERE NOT q.pending AND q.run_at <= now()
             ORDER BY q.priority DESC, q.run_at, q.job_id
             LIMIT (SELECT cardinality($1::uuid[]))
-            FOR UPDATE OF q, j SKIP LOCKED
+            FOR UPDATE OF j SKIP LOCKED
         )
         """)
 
