@@ -6,9 +6,11 @@
 //   loom-bench-cluster [--jobs N] [--slots S] [--workers 1,2,4] [--ttl SECONDS] [--tls]
 //                      [--repeat N] [--throughput-only] [--submit-batch N]
 //
-// Throughput is jobs / (first job submitted → last completion committed). The jobs are
-// submitted while the cluster runs, --submit-batch (1,000) to an INSERT statement, and
-// the time includes that: PostgreSQL's CPU for the inserts too.
+// Throughput is measured two ways, alternately: from a full queue (the path,
+// queued in PostgreSQL → leased → run → completion committed: the jobs are queued while an
+// operator's drain holds the workers, and the clock starts at the undrain), and with the
+// jobs submitted while the cluster runs, --submit-batch (1,000) to an INSERT statement,
+// the clock and the CPU including the inserts.
 // --tls: each throughput run again with mutual TLS on the worker link, next to plain TCP.
 // --repeat N: each throughput run N times, then the median. On two shared cores one run's
 //   throughput varies by ±20%; the CPU per job varies less.
@@ -203,26 +205,62 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
     return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p))]
 }
 
-say("cluster benchmark: \(jobCount) bench jobs per run, submitted \(submitBatch) to a statement while the cluster runs; \(slots) slots per worker, lease TTL \(ttl) s, release build")
+say("cluster benchmark: \(jobCount) bench jobs per run, inserted \(submitBatch) to a statement; \(slots) slots per worker, lease TTL \(ttl) s, release build")
 
-// 1. Throughput through the whole path.
+// 1. Throughput through the whole path, in two ways.
+enum Filling: CaseIterable {
+    /// The path: the jobs are all queued first (the workers drained by an operator
+    /// meanwhile), and the clock runs from the undrain to the last completion committed.
+    case fullQueue
+    /// The jobs are submitted while the cluster runs, and the clock and the CPU include the
+    /// inserts (PostgreSQL's CPU for them too).
+    case submittedMeanwhile
+
+    var label: String {
+        switch self {
+        case .fullQueue: "from a full queue"
+        case .submittedMeanwhile: "submitted meanwhile"
+        }
+    }
+}
+
 struct ThroughputRun {
     var jobsPerSecond: Double
     /// CPU µs per job: coordinator, workers, PostgreSQL backends.
     var coordinator: Double, workers: Double, postgres: Double
 }
 
-func throughputRun(workers: Int, tls: BenchTLS?) async throws -> ThroughputRun {
+/// Sets every worker's state as an operator would (drain, undrain), announced to the coordinator.
+func setAllWorkers(_ pool: PostgresPool, _ state: WorkerState) async throws {
+    let workers = Workers(pool: pool)
+    for worker in try await workers.list() { _ = try await workers.setStateAndAnnounce(worker.instanceID, state) }
+}
+
+func throughputRun(workers: Int, tls: BenchTLS?, filling: Filling) async throws -> ThroughputRun {
     let cluster = try await startCluster(workers: workers, slots: slots, ttl: ttl, tls: tls)
     // A run that fails drops its database too.
     do {
         let database = String(URLComponents(string: cluster.url)!.path.dropFirst())
+        if filling == .fullQueue {
+            try await setAllWorkers(cluster.pool, .draining)
+            // The drain reaches the coordinator through NOTIFY.
+            try await Task.sleep(for: .milliseconds(300))
+            try await submitBenchJobs(cluster.pool, user: cluster.user, count: jobCount, batch: submitBatch)
+            let early = try await count(cluster.pool, "SELECT count(*) FROM jobs WHERE status <> 'queued'")
+            if early > 0 { say("  !! \(early) jobs were leased before the undrain") }
+        }
         let cpuBefore = cluster.pids.map(cpuSeconds)
         let backendsBefore = backendCPU(database: database)
         let machineBefore = machineCPU()
         let start = Date()
-        try await submitBenchJobs(cluster.pool, user: cluster.user, count: jobCount, batch: submitBatch)
-        let submitted = Date().timeIntervalSince(start)
+        var queuedAfter = 0.0
+        switch filling {
+        case .fullQueue:
+            try await setAllWorkers(cluster.pool, .active)
+        case .submittedMeanwhile:
+            try await submitBenchJobs(cluster.pool, user: cluster.user, count: jobCount, batch: submitBatch)
+            queuedAfter = Date().timeIntervalSince(start)
+        }
         // The poll must cost little: it runs on the PostgreSQL being measured, on the same
         // two cores. Counting the completed rows scans the whole table (about 6 ms at 20,000
         // jobs, every 20 ms: a third of the backends' CPU it reported); finding one queued or
@@ -252,9 +290,10 @@ func throughputRun(workers: Int, tls: BenchTLS?) async throws -> ThroughputRun {
         let run = ThroughputRun(
             jobsPerSecond: Double(jobCount) / elapsed, coordinator: cpu[0] / Double(jobCount) * 1e6,
             workers: workerCPU / Double(jobCount) * 1e6, postgres: backends / Double(jobCount) * 1e6)
-        say(String(format: "throughput, %d worker process%@%@: %8.0f jobs/s  (%d jobs in %.2f s, all queued after %.2f s; %d not on their first attempt)",
-                     workers, workers == 1 ? "  " : "es", benchTLS == nil ? "" : tls == nil ? ", plain TCP" : ", mutual TLS",
-                     run.jobsPerSecond, jobCount, elapsed, submitted, twice))
+        let queued = filling == .fullQueue ? "" : String(format: ", all queued after %.2f s", queuedAfter)
+        say(String(format: "throughput, %d worker process%@%@, %@: %8.0f jobs/s  (%d jobs in %.2f s%@; %d not on their first attempt)",
+                     workers, workers == 1 ? "" : "es", benchTLS == nil ? "" : tls == nil ? ", plain TCP" : ", mutual TLS", filling.label,
+                     run.jobsPerSecond, jobCount, elapsed, queued, twice))
         say(String(format: "    CPU: coordinator %.2f s, workers %.2f s, PostgreSQL backends %.2f s (%.0f, %.0f, %.0f µs per job); machine %.0f%% busy (all cores, everyone included)",
                      cpu[0], workerCPU, backends, run.coordinator, run.workers, run.postgres, machineBusy))
         await tearDown(pids: cluster.pids, pool: cluster.pool, url: cluster.url)
@@ -268,12 +307,18 @@ func throughputRun(workers: Int, tls: BenchTLS?) async throws -> ThroughputRun {
 func median(_ values: [Double]) -> Double { percentile(values, 0.5) }
 
 for workers in workerCounts { for tls in BenchTLS.runs(benchTLS) {
-    var runs: [ThroughputRun] = []
-    for _ in 0..<repeats { runs.append(try await throughputRun(workers: workers, tls: tls)) }
+    var runs: [Filling: [ThroughputRun]] = [:]
+    // Alternating, so that a change in the host's speed affects both alike.
+    for _ in 0..<repeats {
+        for filling in Filling.allCases { runs[filling, default: []].append(try await throughputRun(workers: workers, tls: tls, filling: filling)) }
+    }
     if repeats > 1 {
-        say(String(format: "  median of %d runs, %d worker%@: %8.0f jobs/s (%.0f–%.0f); CPU µs per job: coordinator %.0f, workers %.0f, PostgreSQL %.0f",
-                     repeats, workers, workers == 1 ? "" : "s", median(runs.map(\.jobsPerSecond)), runs.map(\.jobsPerSecond).min()!,
-                     runs.map(\.jobsPerSecond).max()!, median(runs.map(\.coordinator)), median(runs.map(\.workers)), median(runs.map(\.postgres))))
+        for filling in Filling.allCases {
+            let runs = runs[filling]!
+            say(String(format: "  median of %d runs, %d worker%@, %@: %8.0f jobs/s (%.0f–%.0f); CPU µs per job: coordinator %.0f, workers %.0f, PostgreSQL %.0f",
+                         repeats, workers, workers == 1 ? "" : "s", filling.label, median(runs.map(\.jobsPerSecond)), runs.map(\.jobsPerSecond).min()!,
+                         runs.map(\.jobsPerSecond).max()!, median(runs.map(\.coordinator)), median(runs.map(\.workers)), median(runs.map(\.postgres))))
+        }
     }
 } }
 
