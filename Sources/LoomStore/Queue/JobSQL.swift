@@ -69,7 +69,9 @@ enum JobSQL {
     /// its newest version, says whether the job is still queued, and only queued jobs
     /// become candidates and have credits reserved. Of the others, the queue rows are
     /// deleted (`stale`): gone already after such a race, and a row that lied would
-    /// otherwise be picked, and passed over, by every lease.
+    /// otherwise be picked, and passed over, by every lease. They are found through the
+    /// primary key with `= ANY (ARRAY (…))`: `locked` is estimated at thousands of rows,
+    /// and a join with it was planned as a sequential scan of `job_queue`.
     ///
     /// `locked` must not filter jobs by status: with statistics from before a burst (few
     /// queued jobs), the planner then scanned every job for the queued ones and sorted
@@ -116,7 +118,7 @@ enum JobSQL {
         ), dequeued AS (
             DELETE FROM job_queue q USING decided d WHERE q.job_id = d.id AND d.affordable
         ), stale AS (
-            DELETE FROM job_queue q USING locked l WHERE q.job_id = l.id AND l.status NOT IN ('queued', 'pending')
+            DELETE FROM job_queue q WHERE q.job_id = ANY (ARRAY (SELECT id FROM locked WHERE status NOT IN ('queued', 'pending')))
         ), held AS (
             INSERT INTO job_running (job_id, user_id, owner, reserved)
             SELECT id, user_id, lease_owner, credit_estimate FROM leased
