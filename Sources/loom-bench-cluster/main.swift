@@ -322,23 +322,35 @@ for workers in workerCounts { for tls in BenchTLS.runs(benchTLS) {
     }
 } }
 
-// 2. Pickup latency: jobs submitted one at a time to idle workers; queued → leased.
+// 2. Pickup latency: jobs submitted one at a time to idle workers. Two measures, both
+// on the database's clock from the job's creation: to its lease (the lease statement's
+// start), and to the first node status the worker reported from the running job (stored
+// after it crossed back to the coordinator: an upper bound of "the worker starts").
 if !throughputOnly {
     let cluster = try await startCluster(workers: 2, slots: 10, ttl: ttl)
     let queue = JobQueue(pool: cluster.pool)
     var ids: [UUID] = []
     for _ in 0..<300 {
         let id = UUID()
-        try await queue.submit(JobSubmission(id: id, userID: cluster.user, kind: .bench, spec: JSONB(json: "{}")))
+        try await queue.submit(JobSubmission(id: id, userID: cluster.user, kind: .bench, spec: JSONB(json: "{\"nodes\": 1}")))
         ids.append(id)
         try await Task.sleep(for: .milliseconds(5))
     }
     try await waitFor("pickup jobs completed") { try await count(cluster.pool, "SELECT count(*) FROM jobs WHERE status = 'completed'") == ids.count }
-    let latencies: [Double] = try await cluster.pool.withConnection { connection in
-        try connection.query("SELECT (extract(epoch FROM started_at - created_at) * 1000)::float8 FROM jobs").map { try $0.decode(0, as: Double.self) }
+    let latencies: [(leased: Double, running: Double)] = try await cluster.pool.withConnection { connection in
+        try connection.query(
+            """
+            SELECT (extract(epoch FROM j.started_at - j.created_at) * 1000)::float8,
+                   (extract(epoch FROM (SELECT min(e.created_at) FROM job_events e WHERE e.job_id = j.id AND e.type = 'node_status')
+                                       - j.created_at) * 1000)::float8
+            FROM jobs j
+            """
+        ).map { (try $0.decode(0, as: Double.self), try $0.decode(1, as: Double.self)) }
     }
-    say(String(format: "pickup (queued → lease pushed), 300 jobs one at a time: p50 %.2f ms, p99 %.2f ms, max %.2f ms",
-                 percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.max() ?? 0))
+    for (label, values) in [("queued → leased", latencies.map(\.leased)), ("queued → running on the worker (at most)", latencies.map(\.running))] {
+        say(String(format: "pickup (%@), 300 jobs one at a time: p50 %.2f ms, p99 %.2f ms, max %.2f ms",
+                     label, percentile(values, 0.5), percentile(values, 0.99), values.max() ?? 0))
+    }
     await tearDown(pids: cluster.pids, pool: cluster.pool, url: cluster.url)
 }
 
