@@ -12,7 +12,7 @@ import Synchronization
 ///
 /// A completion is a job's last write. Once its lane has stored what came before it, the
 /// lane hands it to `completions`, which every lane shares: one statement completes the
-/// jobs of all lanes (group commit). A statement has a fixed cost of about 0.7 ms of
+/// jobs of all lanes (group commit). A statement has a fixed cost of 0.6–0.8 ms of
 /// PostgreSQL's CPU (executor start, triggers, commit, round trip); with a group per lane,
 /// bench completions went 38 to a statement, and 87 with one group for both lanes.
 final class JobWriter: Sendable {
